@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -29,8 +30,6 @@ const (
 	Postgres Engine = "postgres"
 )
 
-// ErrNotFound is returned by stores when a row does not exist.
-var ErrNotFound = errors.New("not found")
 
 // DB is an open Rapport database. On SQLite, W holds the single writer
 // connection and R a read-only pool; on PostgreSQL both are the same pool.
@@ -212,4 +211,20 @@ func (d *DB) Close() error {
 // Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error {
 	return d.R.PingContext(ctx)
+}
+
+// Querier runs queries: a *sql.DB, a *sql.Tx or a *Tx.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// IsUniqueViolation reports whether err comes from a UNIQUE constraint.
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }

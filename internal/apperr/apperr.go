@@ -1,0 +1,73 @@
+// Package apperr holds the errors services return and the web layer maps to
+// HTTP: not found (404), conflict (409), forbidden (403) and validation
+// (422, or the form re-rendered with messages beside the fields).
+package apperr
+
+import (
+	"errors"
+	"strings"
+)
+
+// Sentinel errors; wrap them with %w and a lowercase prefix.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrConflict  = errors.New("conflict")
+	ErrForbidden = errors.New("forbidden")
+)
+
+// FieldError says what is wrong with one field, in words a person understands.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Validation collects every bad field of one input.
+type Validation struct {
+	Fields []FieldError
+}
+
+// Add records a problem with field. Only the first message per field is kept.
+func (v *Validation) Add(field, message string) {
+	if v.For(field) != "" {
+		return
+	}
+	v.Fields = append(v.Fields, FieldError{Field: field, Message: message})
+}
+
+// For returns the message for field, or "".
+func (v *Validation) For(field string) string {
+	if v == nil {
+		return ""
+	}
+	for _, f := range v.Fields {
+		if f.Field == field {
+			return f.Message
+		}
+	}
+	return ""
+}
+
+// Err returns v as an error when it holds any problem, else nil.
+func (v *Validation) Err() error {
+	if v == nil || len(v.Fields) == 0 {
+		return nil
+	}
+	return v
+}
+
+func (v *Validation) Error() string {
+	parts := make([]string, len(v.Fields))
+	for i, f := range v.Fields {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// AsValidation returns the Validation inside err, or nil.
+func AsValidation(err error) *Validation {
+	var v *Validation
+	if errors.As(err, &v) {
+		return v
+	}
+	return nil
+}

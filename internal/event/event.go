@@ -1,0 +1,99 @@
+// Package event writes domain events to the events table. Every domain
+// records its events inside the same transaction as the change, so the
+// timeline, automation, webhooks and insight never miss one and never see
+// one for a change that was rolled back.
+package event
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/id"
+)
+
+// Event is one thing that happened to a record.
+type Event struct {
+	ID string
+	// Kind is "<domain>.<verb>", e.g. "contact.created".
+	Kind string
+	// ActorID is the user who caused it; empty for the system.
+	ActorID     string
+	SubjectType string
+	SubjectID   string
+	OccurredAt  time.Time
+	// Data is any JSON-encodable detail (before/after values, ...).
+	Data any
+}
+
+// Record writes e inside tx and returns it with its ID and time filled in.
+func Record(ctx context.Context, tx *db.Tx, e Event) (Event, error) {
+	if e.Kind == "" || e.SubjectType == "" || e.SubjectID == "" {
+		return e, errors.New("event: kind, subject type and subject id are required")
+	}
+	if e.ID == "" {
+		e.ID = id.New()
+	}
+	if e.OccurredAt.IsZero() {
+		e.OccurredAt = db.Now()
+	}
+	data := []byte("{}")
+	if e.Data != nil {
+		var err error
+		if data, err = json.Marshal(e.Data); err != nil {
+			return e, fmt.Errorf("event: encode %s data: %w", e.Kind, err)
+		}
+	}
+	var actor any
+	if e.ActorID != "" {
+		actor = e.ActorID
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO events (id, occurred_at, kind, actor_id, subject_type, subject_id, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		e.ID, db.T(e.OccurredAt), e.Kind, actor, e.SubjectType, e.SubjectID, string(data))
+	if err != nil {
+		return e, fmt.Errorf("event: record %s: %w", e.Kind, err)
+	}
+	return e, nil
+}
+
+// Stored is an event as read back, with its data still encoded.
+type Stored struct {
+	ID          string
+	Kind        string
+	ActorID     string
+	SubjectType string
+	SubjectID   string
+	OccurredAt  time.Time
+	Data        json.RawMessage
+}
+
+// ListForSubject returns a subject's events, newest first, at most limit.
+func ListForSubject(ctx context.Context, q db.Querier, subjectType, subjectID string, limit int) ([]Stored, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, kind, actor_id, subject_type, subject_id, occurred_at, data
+		FROM events WHERE subject_type = $1 AND subject_id = $2 ORDER BY id DESC LIMIT $3`,
+		subjectType, subjectID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("event: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Stored
+	for rows.Next() {
+		var s Stored
+		var at db.Time
+		var data string
+		var actor sql.NullString
+		if err := rows.Scan(&s.ID, &s.Kind, &actor, &s.SubjectType, &s.SubjectID, &at, &data); err != nil {
+			return nil, err
+		}
+		s.ActorID = actor.String
+		s.OccurredAt = at.Time
+		s.Data = json.RawMessage(data)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

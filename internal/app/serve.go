@@ -1,0 +1,167 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"github.com/rapportcrm/rapport/internal/auth"
+	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/jobs"
+	"github.com/rapportcrm/rapport/internal/user"
+	"github.com/rapportcrm/rapport/internal/web"
+)
+
+// ShutdownTimeout bounds a graceful stop: in-flight requests and running
+// jobs get this long to finish after SIGTERM.
+const ShutdownTimeout = 10 * time.Second
+
+func runServe(ctx context.Context, args []string, env Env) int {
+	cfg, code := parseFlags("serve", args, env, nil)
+	if code >= 0 {
+		return code
+	}
+	start := time.Now()
+	logger := newLogger(cfg, env.Stderr)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "rapport serve: cannot listen on %s: %v\n", cfg.Addr, errors.Unwrap(err))
+		return exitError
+	}
+	d, applied, ok := openDB(ctx, "serve", cfg, env)
+	if !ok {
+		ln.Close()
+		return exitError
+	}
+	defer d.Close()
+	for _, m := range applied {
+		logger.Info("migration applied", "name", m)
+	}
+
+	queue, err := jobs.New(d, jobs.Options{
+		Workers:  workers(d, logger),
+		Periodic: periodicJobs(),
+		Logger:   logger,
+	})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "rapport serve: job queue: %v\n", err)
+		return exitError
+	}
+	reg := prometheus.NewRegistry()
+	srv, err := web.New(web.Options{
+		Config: cfg, DB: d, Users: user.NewService(d), Logger: logger,
+		Registry: reg, JobCounts: queue.Counts,
+	})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "rapport serve: %v\n", err)
+		return exitError
+	}
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := queue.Start(ctx); err != nil {
+		fmt.Fprintf(env.Stderr, "rapport serve: start jobs: %v\n", err)
+		return exitError
+	}
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
+
+	url := cfg.BaseURL
+	if _, port, _ := net.SplitHostPort(cfg.Addr); port == "0" {
+		url = "http://" + ln.Addr().String()
+	}
+	logger.Info("rapport is running", "url", url, "db", cfg.Source.String(),
+		"version", Version, "startup", time.Since(start).Round(time.Millisecond).String())
+	fmt.Fprintf(env.Stdout, "Rapport is running at %s\n", url)
+
+	select {
+	case err := <-served:
+		logger.Error("http server stopped", "err", err)
+		shutdown(logger, httpSrv, queue)
+		return exitError
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", ShutdownTimeout.String())
+	if !shutdown(logger, httpSrv, queue) {
+		return exitError
+	}
+	logger.Info("stopped")
+	return exitOK
+}
+
+// shutdown finishes in-flight requests and running jobs within
+// ShutdownTimeout, both at once.
+func shutdown(logger *slog.Logger, srv *http.Server, queue *jobs.Queue) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	var httpErr, jobErr error
+	wg.Add(2)
+	go func() { defer wg.Done(); httpErr = srv.Shutdown(ctx) }()
+	go func() { defer wg.Done(); jobErr = queue.Stop(ctx) }()
+	wg.Wait()
+	if httpErr != nil {
+		logger.Error("http shutdown", "err", httpErr)
+	}
+	if jobErr != nil {
+		logger.Error("job queue shutdown", "err", jobErr)
+	}
+	return httpErr == nil && jobErr == nil
+}
+
+// cleanupArgs is the periodic clean-up of expired sessions and throttles.
+type cleanupArgs struct{}
+
+func (cleanupArgs) Kind() string { return "maintenance.cleanup" }
+
+type cleanupWorker struct {
+	river.WorkerDefaults[cleanupArgs]
+	db     *db.DB
+	logger *slog.Logger
+}
+
+func (w *cleanupWorker) Work(ctx context.Context, job *river.Job[cleanupArgs]) error {
+	sessions, throttles, err := auth.Cleanup(ctx, w.db)
+	if err != nil {
+		return err
+	}
+	if sessions+throttles > 0 {
+		w.logger.Info("cleanup", "expired_sessions", sessions, "ended_throttles", throttles)
+	}
+	return nil
+}
+
+// workers registers every job kind the process runs.
+func workers(d *db.DB, logger *slog.Logger) *river.Workers {
+	ws := river.NewWorkers()
+	river.AddWorker(ws, &cleanupWorker{db: d, logger: logger})
+	return ws
+}
+
+func periodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return cleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+	}
+}

@@ -1,0 +1,132 @@
+// Package web is Rapport's HTTP front door: the router, middleware,
+// sign-in, page rendering and the operational endpoints. Handlers decode
+// input, call one service method and render; rules live in the services.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rapportcrm/rapport/internal/auth"
+	"github.com/rapportcrm/rapport/internal/config"
+	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/user"
+)
+
+// Session lifetimes: a session ends after IdleTimeout without a request
+// and in any case SessionLifetime after sign-in.
+const (
+	IdleTimeout     = 12 * time.Hour
+	SessionLifetime = 7 * 24 * time.Hour
+)
+
+// Login throttling: per account and per client address, in 15-minute windows.
+const (
+	accountFailures = 5
+	addressFailures = 30
+	throttleWindow  = 15 * time.Minute
+)
+
+// Options are the server's dependencies.
+type Options struct {
+	Config   config.Config
+	DB       *db.DB
+	Users    *user.Service
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
+	// JobCounts reports jobs by state for /metrics; nil leaves them out.
+	JobCounts func(context.Context) (map[string]int, error)
+}
+
+// Server holds what handlers share.
+type Server struct {
+	cfg      config.Config
+	db       *db.DB
+	users    *user.Service
+	logger   *slog.Logger
+	sessions *scs.SessionManager
+	accounts *auth.Throttle
+	address  *auth.Throttle
+	r        *renderer
+	static   *staticFiles
+	metrics  *metrics
+}
+
+// New builds the server and parses every template; a broken template fails here.
+func New(o Options) (*Server, error) {
+	static, err := newStaticFiles()
+	if err != nil {
+		return nil, err
+	}
+	r, err := newRenderer(static)
+	if err != nil {
+		return nil, err
+	}
+	sm := scs.New()
+	sm.Store = auth.NewSessionStore(o.DB)
+	sm.IdleTimeout = IdleTimeout
+	sm.Lifetime = SessionLifetime
+	sm.Cookie.Name = "rapport_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = o.Config.Secure()
+	sm.Cookie.Path = "/"
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{
+		cfg:      o.Config,
+		db:       o.DB,
+		users:    o.Users,
+		logger:   o.Logger,
+		sessions: sm,
+		accounts: auth.NewThrottle(o.DB, accountFailures, throttleWindow),
+		address:  auth.NewThrottle(o.DB, addressFailures, throttleWindow),
+		r:        r,
+		static:   static,
+		metrics:  newMetrics(o.Registry, o.JobCounts),
+	}
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.serverError(w, r, err)
+	}
+	return s, nil
+}
+
+// Handler returns the whole site: every route is listed here.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+
+	// Operations: no session.
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle("GET /static/{hash}/{path...}", s.static)
+
+	// Pages: with the session and the signed-in user, if any.
+	page := func(pattern string, h http.HandlerFunc) {
+		mux.Handle(pattern, s.sessions.LoadAndSave(s.loadUser(h)))
+	}
+	page("GET /{$}", s.home)
+	page("GET /setup", s.setupForm)
+	page("POST /setup", s.setup)
+	page("GET /login", s.loginForm)
+	page("POST /login", s.login)
+	page("POST /logout", s.logout)
+	for _, n := range navItems {
+		if !n.Ready {
+			page("GET "+n.Path, s.requireUser(s.soon(n)))
+		}
+	}
+	page("/", s.notFound)
+
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
+	// instrument must see the request the mux sets Pattern on: nothing
+	// between them may replace the request.
+	return s.recoverPanics(s.requestID(s.accessLog(s.metrics.instrument(securityHeaders(csrf.Handler(mux))))))
+}

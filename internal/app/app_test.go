@@ -3,8 +3,8 @@ package app_test
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"

@@ -30,7 +30,6 @@ const (
 	Postgres Engine = "postgres"
 )
 
-
 // DB is an open Rapport database. On SQLite, W holds the single writer
 // connection and R a read-only pool; on PostgreSQL both are the same pool.
 type DB struct {

@@ -10,7 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	
+
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/auth"
 	"github.com/rapportcrm/rapport/internal/user"

@@ -112,11 +112,11 @@ func TestSetup(t *testing.T) {
 		s.get("/setup").expect(t, 200, "", "Create owner account")
 
 		cases := []struct {
-			name   string
-			form   url.Values
-			field  string
-			msg    string
-			keeps  string
+			name  string
+			form  url.Values
+			field string
+			msg   string
+			keeps string
 		}{
 			{"bad email", url.Values{"name": {"Olga"}, "email": {"olga@"}, "password": {"a long enough secret"}}, "email", "Enter an email address like name@example.com.", `value="Olga"`},
 			{"short password", url.Values{"name": {"Olga"}, "email": {"olga@example.com"}, "password": {"short"}}, "password", "Use at least 10 characters.", `value="olga@example.com"`},

@@ -118,7 +118,14 @@ func shutdown(logger *slog.Logger, srv *http.Server, queue *jobs.Queue) bool {
 	var httpErr, jobErr error
 	wg.Add(2)
 	go func() { defer wg.Done(); httpErr = srv.Shutdown(ctx) }()
-	go func() { defer wg.Done(); jobErr = queue.Stop(ctx) }()
+	go func() {
+		defer wg.Done()
+		// The queue takes up to 2 s more after its deadline to cancel
+		// running jobs (they are retried later), so it gets 2 s less.
+		jctx, jcancel := context.WithTimeout(ctx, ShutdownTimeout-2*time.Second)
+		defer jcancel()
+		jobErr = queue.Stop(jctx)
+	}()
 	wg.Wait()
 	if httpErr != nil {
 		logger.Error("http shutdown", "err", httpErr)

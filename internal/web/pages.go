@@ -56,16 +56,9 @@ type homeView struct{ page }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if _, ok := currentUser(r); !ok {
-		n, err := s.users.Count(r.Context())
-		if err != nil {
-			s.serverError(w, r, err)
-			return
+		if !s.sentToSetup(w, r) {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
 		}
-		if n == 0 {
-			http.Redirect(w, r, "/setup", http.StatusSeeOther)
-			return
-		}
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
 	s.render(w, r, http.StatusOK, "home", homeView{s.page(w, r, "Home")})

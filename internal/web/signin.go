@@ -132,6 +132,21 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
+// sentToSetup answers the request itself, with a redirect to /setup while
+// no user exists (or an error page), and reports whether it did.
+func (s *Server) sentToSetup(w http.ResponseWriter, r *http.Request) bool {
+	n, err := s.users.Count(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return true
+	}
+	if n == 0 {
+		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+		return true
+	}
+	return false
+}
+
 type loginView struct {
 	page
 	Email, Next string
@@ -144,13 +159,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	n, err := s.users.Count(r.Context())
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if n == 0 {
-		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+	if s.sentToSetup(w, r) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "login", loginView{page: s.page(w, r, "Sign in"), Next: r.URL.Query().Get("next")})

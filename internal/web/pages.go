@@ -39,7 +39,7 @@ var navItems = []navItem{
 }
 
 // page fills the layout's fields for r.
-func (s *Server) page(w http.ResponseWriter, r *http.Request, title string) page {
+func (s *Server) page(r *http.Request, title string) page {
 	p := page{Title: title, RequestID: info(r).id}
 	if u, ok := currentUser(r); ok {
 		p.User = &u
@@ -61,7 +61,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.render(w, r, http.StatusOK, "home", homeView{s.page(w, r, "Home")})
+	s.render(w, r, http.StatusOK, "home", homeView{s.page(r, "Home")})
 }
 
 type soonView struct {
@@ -73,7 +73,7 @@ type soonView struct {
 // soon renders the placeholder of a section that is not built yet.
 func (s *Server) soon(n navItem) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "soon", soonView{s.page(w, r, n.Label), n.Label, n.Description})
+		s.render(w, r, http.StatusOK, "soon", soonView{s.page(r, n.Label), n.Label, n.Description})
 	}
 }
 

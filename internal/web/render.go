@@ -24,8 +24,7 @@ var pageNames = []string{"setup", "login", "home", "soon", "error"}
 // renderer holds one parsed template set per page, each made of the layout,
 // the partials and that page's "content".
 type renderer struct {
-	pages  map[string]*template.Template
-	static *staticFiles
+	pages map[string]*template.Template
 }
 
 func newRenderer(static *staticFiles) (*renderer, error) {
@@ -37,7 +36,7 @@ func newRenderer(static *staticFiles) (*renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}
-	r := &renderer{pages: map[string]*template.Template{}, static: static}
+	r := &renderer{pages: map[string]*template.Template{}}
 	for _, name := range pageNames {
 		t, err := base.Clone()
 		if err != nil {

@@ -97,7 +97,7 @@ func (s *Server) setupForm(w http.ResponseWriter, r *http.Request) {
 	if !s.setupOpen(w, r) {
 		return
 	}
-	s.render(w, r, http.StatusOK, "setup", setupView{page: s.page(w, r, "Set up Rapport")})
+	s.render(w, r, http.StatusOK, "setup", setupView{page: s.page(r, "Set up Rapport")})
 }
 
 func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
@@ -116,7 +116,7 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 	}
 	if v := apperr.AsValidation(err); v != nil {
 		s.render(w, r, http.StatusUnprocessableEntity, "setup",
-			setupView{page: s.page(w, r, "Set up Rapport"), Name: in.Name, Email: in.Email, Errors: v})
+			setupView{page: s.page(r, "Set up Rapport"), Name: in.Name, Email: in.Email, Errors: v})
 		return
 	}
 	if err != nil {
@@ -162,14 +162,14 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	if s.sentToSetup(w, r) {
 		return
 	}
-	s.render(w, r, http.StatusOK, "login", loginView{page: s.page(w, r, "Sign in"), Next: r.URL.Query().Get("next")})
+	s.render(w, r, http.StatusOK, "login", loginView{page: s.page(r, "Sign in"), Next: r.URL.Query().Get("next")})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
-	view := loginView{page: s.page(w, r, "Sign in"), Email: email, Next: r.PostFormValue("next")}
+	view := loginView{page: s.page(r, "Sign in"), Email: email, Next: r.PostFormValue("next")}
 
 	var v apperr.Validation
 	if email == "" {

@@ -24,7 +24,14 @@ type FieldError struct {
 // Validation collects every bad field of one input.
 type Validation struct {
 	Fields []FieldError
+	// Conflict marks input that is well-formed but clashes with another
+	// record (a taken email or domain): the API answers 409, forms show
+	// the messages like any other.
+	Conflict bool
 }
+
+// Is makes a conflicting Validation match ErrConflict.
+func (v *Validation) Is(target error) bool { return v.Conflict && target == ErrConflict }
 
 // Add records a problem with field. Only the first message per field is kept.
 func (v *Validation) Add(field, message string) {
@@ -70,4 +77,15 @@ func AsValidation(err error) *Validation {
 		return v
 	}
 	return nil
+}
+
+// Merge adds the fields of err, when it is a Validation, to v; it also
+// carries over Conflict.
+func (v *Validation) Merge(err error) {
+	if o := AsValidation(err); o != nil {
+		for _, f := range o.Fields {
+			v.Add(f.Field, f.Message)
+		}
+		v.Conflict = v.Conflict || o.Conflict
+	}
 }

@@ -25,7 +25,11 @@ type Event struct {
 	ActorID     string
 	SubjectType string
 	SubjectID   string
-	OccurredAt  time.Time
+	// ContactID and CompanyID put the event on a customer's timeline;
+	// either may be empty.
+	ContactID  string
+	CompanyID  string
+	OccurredAt time.Time
 	// Data is any JSON-encodable detail (before/after values, ...).
 	Data any
 }
@@ -48,13 +52,11 @@ func Record(ctx context.Context, tx *db.Tx, e Event) (Event, error) {
 			return e, fmt.Errorf("event: encode %s data: %w", e.Kind, err)
 		}
 	}
-	var actor any
-	if e.ActorID != "" {
-		actor = e.ActorID
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO events (id, occurred_at, kind, actor_id, subject_type, subject_id, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		e.ID, db.T(e.OccurredAt), e.Kind, actor, e.SubjectType, e.SubjectID, string(data))
+	_, err := tx.ExecContext(ctx, `INSERT INTO events
+		(id, occurred_at, kind, actor_id, subject_type, subject_id, contact_id, company_id, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		e.ID, db.T(e.OccurredAt), e.Kind, db.NullString(e.ActorID), e.SubjectType, e.SubjectID,
+		db.NullString(e.ContactID), db.NullString(e.CompanyID), string(data))
 	if err != nil {
 		return e, fmt.Errorf("event: record %s: %w", e.Kind, err)
 	}

@@ -1,0 +1,201 @@
+package company
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rapportcrm/rapport/internal/access"
+	"github.com/rapportcrm/rapport/internal/apperr"
+	"github.com/rapportcrm/rapport/internal/customfield"
+	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/id"
+	"github.com/rapportcrm/rapport/internal/record"
+	"github.com/rapportcrm/rapport/internal/search"
+	"github.com/rapportcrm/rapport/internal/setting"
+	"github.com/rapportcrm/rapport/internal/tag"
+)
+
+// Service is the one way companies are read and changed.
+type Service struct {
+	db    *db.DB
+	users record.Users
+}
+
+// NewService returns a Service on d; users checks owners.
+func NewService(d *db.DB, users record.Users) *Service {
+	return &Service{db: d, users: users}
+}
+
+// ByID returns a live company.
+func (s *Service) ByID(ctx context.Context, companyID string) (Company, error) {
+	if _, err := access.Check(ctx, access.Companies, access.Read); err != nil {
+		return Company{}, err
+	}
+	return s.load(ctx, s.db.R, companyID)
+}
+
+func (s *Service) load(ctx context.Context, q db.Querier, companyID string) (Company, error) {
+	if !id.Valid(companyID) {
+		return Company{}, fmt.Errorf("company %q: %w", companyID, apperr.ErrNotFound)
+	}
+	c, err := byID(ctx, q, companyID)
+	if err != nil {
+		return c, err
+	}
+	if c.Tags, err = record.Tags(ctx, q, record.Company, c.ID); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// Create adds a company.
+func (s *Service) Create(ctx context.Context, in Input) (Company, error) {
+	actor, err := access.Check(ctx, access.Companies, access.Create)
+	if err != nil {
+		return Company{}, err
+	}
+	c := Company{Custom: customfield.Values{}}
+	tags, err := s.prepare(ctx, &c, in)
+	if err != nil {
+		return c, err
+	}
+	now := db.Now()
+	c.ID, c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy = id.New(), now, now, actor.UserID, actor.UserID
+	err = s.db.WithTx(ctx, func(tx *db.Tx) error {
+		if err := insert(ctx, tx, c); err != nil {
+			return err
+		}
+		if _, err := record.AddTags(ctx, tx, record.Company, c.ID, tags); err != nil {
+			return err
+		}
+		c.Tags = tags
+		if err := s.index(ctx, tx, c); err != nil {
+			return err
+		}
+		return subject(c).Emit(ctx, tx, actor.UserID, "created", map[string]any{"name": c.Name})
+	})
+	if err != nil {
+		return c, fmt.Errorf("company: create: %w", err)
+	}
+	return c, nil
+}
+
+// Update changes the fields set in in and records what changed.
+func (s *Service) Update(ctx context.Context, companyID string, in Input) (Company, error) {
+	actor, err := access.Check(ctx, access.Companies, access.Update)
+	if err != nil {
+		return Company{}, err
+	}
+	old, err := s.load(ctx, s.db.R, companyID)
+	if err != nil {
+		return old, err
+	}
+	c := old
+	c.Custom = customfield.Values{}
+	for k, x := range old.Custom {
+		c.Custom[k] = x
+	}
+	tags, err := s.prepare(ctx, &c, in)
+	if err != nil {
+		return c, err
+	}
+	c.UpdatedAt, c.UpdatedBy = db.Now(), actor.UserID
+	err = s.db.WithTx(ctx, func(tx *db.Tx) error {
+		if err := update(ctx, tx, c); err != nil {
+			return err
+		}
+		if in.Tags != nil {
+			added, removed, err := record.SetTags(ctx, tx, record.Company, c.ID, tags)
+			if err != nil {
+				return err
+			}
+			if err := subject(c).EmitTags(ctx, tx, actor.UserID, added, removed); err != nil {
+				return err
+			}
+			c.Tags = tags
+		}
+		if err := s.index(ctx, tx, c); err != nil {
+			return err
+		}
+		return subject(c).EmitChanges(ctx, tx, actor.UserID, record.Owner{ID: old.OwnerID, Name: old.OwnerName},
+			record.Owner{ID: c.OwnerID, Name: c.OwnerName}, old.fields(), c.fields())
+	})
+	if err != nil {
+		return c, fmt.Errorf("company: update: %w", err)
+	}
+	return c, nil
+}
+
+// Delete moves a company to the trash; its contacts stay.
+func (s *Service) Delete(ctx context.Context, companyID string) error {
+	actor, err := access.Check(ctx, access.Companies, access.Delete)
+	if err != nil {
+		return err
+	}
+	c, err := s.load(ctx, s.db.R, companyID)
+	if err != nil {
+		return err
+	}
+	return s.db.WithTx(ctx, func(tx *db.Tx) error {
+		if err := softDelete(ctx, tx, c.ID, actor.UserID); err != nil {
+			return err
+		}
+		if err := search.Remove(ctx, tx, tx.Engine, "company", c.ID); err != nil {
+			return err
+		}
+		return subject(c).Emit(ctx, tx, actor.UserID, "deleted", map[string]any{"name": c.Name})
+	})
+}
+
+// prepare applies in to c and validates everything, returning the cleaned
+// tags to set.
+func (s *Service) prepare(ctx context.Context, c *Company, in Input) ([]string, error) {
+	var v apperr.Validation
+	in.apply(c, &v)
+	name, err := record.CheckOwner(ctx, s.users, &v, c.OwnerID)
+	if err != nil {
+		return nil, err
+	}
+	c.OwnerName = name
+	var tags []string
+	if in.Tags != nil {
+		if tags, err = tag.Clean("tags", *in.Tags); err != nil {
+			v.Merge(err)
+		}
+	}
+	defs, err := customfield.ListFor(ctx, s.db.R, customfield.ObjectCompany)
+	if err != nil {
+		return nil, err
+	}
+	region, err := setting.Region(ctx, s.db.R)
+	if err != nil {
+		return nil, err
+	}
+	if c.Custom, err = customfield.Apply(defs, c.Custom, in.Custom, region); err != nil {
+		v.Merge(err)
+	}
+	if c.Domain != "" && v.For("domain") == "" {
+		other, err := idByDomain(ctx, s.db.R, c.Domain)
+		if err != nil {
+			return nil, err
+		}
+		if other != "" && other != c.ID {
+			v.Add("domain", "Another company already has this domain.")
+			v.Conflict = true
+		}
+	}
+	return tags, v.Err()
+}
+
+func (s *Service) index(ctx context.Context, tx *db.Tx, c Company) error {
+	terms := []string{c.Industry, c.Address.City}
+	if c.Domain != "" {
+		terms = append(terms, c.Domain)
+	}
+	return search.Index(ctx, tx, tx.Engine, search.Doc{Kind: "company", ID: c.ID, Title: c.Name,
+		Subtitle: c.Domain, Terms: terms})
+}
+
+func subject(c Company) record.Subject {
+	return record.Subject{Kind: record.Company, ID: c.ID, CompanyID: c.ID}
+}

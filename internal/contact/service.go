@@ -1,0 +1,263 @@
+package contact
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/rapportcrm/rapport/internal/access"
+	"github.com/rapportcrm/rapport/internal/apperr"
+	"github.com/rapportcrm/rapport/internal/company"
+	"github.com/rapportcrm/rapport/internal/customfield"
+	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/id"
+	"github.com/rapportcrm/rapport/internal/phone"
+	"github.com/rapportcrm/rapport/internal/record"
+	"github.com/rapportcrm/rapport/internal/search"
+	"github.com/rapportcrm/rapport/internal/setting"
+	"github.com/rapportcrm/rapport/internal/tag"
+)
+
+// Service is the one way contacts are read and changed.
+type Service struct {
+	db         *db.DB
+	users      record.Users
+	mergeHooks []MergeHook
+}
+
+// NewService returns a Service on d; users checks owners.
+func NewService(d *db.DB, users record.Users) *Service {
+	return &Service{db: d, users: users}
+}
+
+// ByID returns a live contact with everything on its record.
+func (s *Service) ByID(ctx context.Context, contactID string) (Contact, error) {
+	if _, err := access.Check(ctx, access.Contacts, access.Read); err != nil {
+		return Contact{}, err
+	}
+	return s.load(ctx, s.db.R, contactID)
+}
+
+func (s *Service) load(ctx context.Context, q db.Querier, contactID string) (Contact, error) {
+	if !id.Valid(contactID) {
+		return Contact{}, fmt.Errorf("contact %q: %w", contactID, apperr.ErrNotFound)
+	}
+	c, err := byID(ctx, q, contactID)
+	if err != nil {
+		return c, err
+	}
+	c.Tags, err = record.Tags(ctx, q, record.Contact, c.ID)
+	return c, err
+}
+
+// Create adds a contact.
+func (s *Service) Create(ctx context.Context, in Input) (Contact, error) {
+	actor, err := access.Check(ctx, access.Contacts, access.Create)
+	if err != nil {
+		return Contact{}, err
+	}
+	c := Contact{Emails: []Email{}, Phones: []Phone{}, Companies: []company.Ref{}, Custom: customfield.Values{}}
+	tags, err := s.prepare(ctx, &c, in)
+	if err != nil {
+		return c, err
+	}
+	now := db.Now()
+	c.ID, c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy = id.New(), now, now, actor.UserID, actor.UserID
+	err = s.db.WithTx(ctx, func(tx *db.Tx) error {
+		if err := insert(ctx, tx, c); err != nil {
+			return err
+		}
+		if _, err := record.AddTags(ctx, tx, record.Contact, c.ID, tags); err != nil {
+			return err
+		}
+		c.Tags = tags
+		if err := index(ctx, tx, c); err != nil {
+			return err
+		}
+		return subject(c).Emit(ctx, tx, actor.UserID, "created", map[string]any{"name": c.DisplayName})
+	})
+	if err != nil {
+		return c, fmt.Errorf("contact: create: %w", err)
+	}
+	return c, nil
+}
+
+// Update changes the fields set in in and records what changed.
+func (s *Service) Update(ctx context.Context, contactID string, in Input) (Contact, error) {
+	actor, err := access.Check(ctx, access.Contacts, access.Update)
+	if err != nil {
+		return Contact{}, err
+	}
+	old, err := s.load(ctx, s.db.R, contactID)
+	if err != nil {
+		return old, err
+	}
+	c := old
+	c.Custom = customfield.Values{}
+	for k, x := range old.Custom {
+		c.Custom[k] = x
+	}
+	tags, err := s.prepare(ctx, &c, in)
+	if err != nil {
+		return c, err
+	}
+	c.UpdatedAt, c.UpdatedBy = db.Now(), actor.UserID
+	err = s.db.WithTx(ctx, func(tx *db.Tx) error {
+		if err := update(ctx, tx, c); err != nil {
+			return err
+		}
+		if in.Tags != nil {
+			added, removed, err := record.SetTags(ctx, tx, record.Contact, c.ID, tags)
+			if err != nil {
+				return err
+			}
+			if err := subject(c).EmitTags(ctx, tx, actor.UserID, added, removed); err != nil {
+				return err
+			}
+			c.Tags = tags
+		}
+		if err := index(ctx, tx, c); err != nil {
+			return err
+		}
+		return subject(c).EmitChanges(ctx, tx, actor.UserID, record.Owner{ID: old.OwnerID, Name: old.OwnerName},
+			record.Owner{ID: c.OwnerID, Name: c.OwnerName}, old.fields(), c.fields())
+	})
+	if err != nil {
+		return c, fmt.Errorf("contact: update: %w", err)
+	}
+	return c, nil
+}
+
+// Delete moves a contact to the trash: it leaves lists, search and
+// duplicate checks, and its emails become free for other contacts.
+func (s *Service) Delete(ctx context.Context, contactID string) error {
+	actor, err := access.Check(ctx, access.Contacts, access.Delete)
+	if err != nil {
+		return err
+	}
+	c, err := s.load(ctx, s.db.R, contactID)
+	if err != nil {
+		return err
+	}
+	return s.db.WithTx(ctx, func(tx *db.Tx) error {
+		if err := setDeleted(ctx, tx, c.ID, actor.UserID, true); err != nil {
+			return err
+		}
+		if err := search.Remove(ctx, tx, tx.Engine, "contact", c.ID); err != nil {
+			return err
+		}
+		return subject(c).Emit(ctx, tx, actor.UserID, "deleted", map[string]any{"name": c.DisplayName})
+	})
+}
+
+// prepare applies in to c and validates everything, returning the cleaned
+// tags to set.
+func (s *Service) prepare(ctx context.Context, c *Contact, in Input) ([]string, error) {
+	var v apperr.Validation
+	region, err := setting.Region(ctx, s.db.R)
+	if err != nil {
+		return nil, err
+	}
+	in.apply(c, &v, region, db.Now())
+	if c.OwnerName, err = record.CheckOwner(ctx, s.users, &v, c.OwnerID); err != nil {
+		return nil, err
+	}
+	if in.CompanyIDs != nil {
+		if err := s.companies(ctx, c, *in.CompanyIDs, &v); err != nil {
+			return nil, err
+		}
+	}
+	var tags []string
+	if in.Tags != nil {
+		if tags, err = tag.Clean("tags", *in.Tags); err != nil {
+			v.Merge(err)
+		}
+	}
+	defs, err := customfield.ListFor(ctx, s.db.R, customfield.ObjectContact)
+	if err != nil {
+		return nil, err
+	}
+	if c.Custom, err = customfield.Apply(defs, c.Custom, in.Custom, region); err != nil {
+		v.Merge(err)
+	}
+	taken, err := takenEmails(ctx, s.db.R, c.ID, c.Emails)
+	if err != nil {
+		return nil, err
+	}
+	for i := range c.Emails {
+		if _, ok := taken[i]; ok {
+			v.Add(fmt.Sprintf("emails[%d]", i), c.Emails[i].Address+" belongs to another contact.")
+			v.Conflict = true
+		}
+	}
+	return tags, v.Err()
+}
+
+func (s *Service) companies(ctx context.Context, c *Contact, ids []string, v *apperr.Validation) error {
+	var clean []string
+	for i, cid := range ids {
+		cid = strings.TrimSpace(cid)
+		if cid == "" {
+			continue
+		}
+		if !id.Valid(cid) {
+			v.Add(fmt.Sprintf("company_ids[%d]", i), "Choose a company from the list.")
+			continue
+		}
+		clean = append(clean, cid)
+	}
+	refs, err := company.Refs(ctx, s.db.R, clean)
+	if err != nil {
+		return err
+	}
+	if len(refs) < len(clean) {
+		for i, cid := range clean {
+			found := false
+			for _, r := range refs {
+				found = found || r.ID == cid
+			}
+			if !found {
+				v.Add(fmt.Sprintf("company_ids[%d]", i), "There is no company with this id.")
+			}
+		}
+	}
+	c.Companies = dedupe(refs)
+	return nil
+}
+
+func dedupe(refs []company.Ref) []company.Ref {
+	out := []company.Ref{}
+	seen := map[string]bool{}
+	for _, r := range refs {
+		if !seen[r.ID] {
+			seen[r.ID] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func index(ctx context.Context, tx *db.Tx, c Contact) error {
+	doc := search.Doc{Kind: "contact", ID: c.ID, Title: c.DisplayName, Subtitle: c.PrimaryEmail()}
+	for _, e := range c.Emails {
+		doc.Terms = append(doc.Terms, e.Address)
+	}
+	for _, p := range c.Phones {
+		doc.Terms = append(doc.Terms, phone.SearchTerms(p.E164)...)
+	}
+	for _, r := range c.Companies {
+		doc.Terms = append(doc.Terms, r.Name)
+	}
+	if c.JobTitle != "" {
+		doc.Terms = append(doc.Terms, c.JobTitle)
+	}
+	if doc.Subtitle == "" {
+		doc.Subtitle = strings.TrimSpace(strings.Join([]string{c.JobTitle, c.PrimaryCompany().Name}, " · "))
+		doc.Subtitle = strings.Trim(doc.Subtitle, " ·")
+	}
+	return search.Index(ctx, tx, tx.Engine, doc)
+}
+
+func subject(c Contact) record.Subject {
+	return record.Subject{Kind: record.Contact, ID: c.ID, ContactID: c.ID, CompanyID: c.PrimaryCompany().ID}
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/id"
 )
 
@@ -305,4 +306,19 @@ func (p *Page) cursor(v any, rowID string) (cursor, error) {
 		return cursor{}, errors.New("query: NULL sort value for NotNull field " + p.field.Key)
 	}
 	return cursor{Sort: p.sort.String(), Value: s, ID: strings.ToLower(rowID)}, nil
+}
+
+// After returns the cursor of the page that follows the row with sort value
+// v and id rowID in sort order s, as if that row had ended a page. Tools
+// that jump deep into a list (benchmarks, resumable bulk work) use it.
+func After(schema *Schema, e db.Engine, s Sort, v any, rowID string) (string, error) {
+	p, err := Paginate(Options{Engine: e, Schema: schema}, Request{Sort: s})
+	if err != nil {
+		return "", err
+	}
+	c, err := p.cursor(v, rowID)
+	if err != nil {
+		return "", err
+	}
+	return c.encode(), nil
 }

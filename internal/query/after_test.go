@@ -1,0 +1,23 @@
+package query_test
+
+import (
+	"testing"
+
+	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/query"
+)
+
+func TestAfterMakesAUsableCursor(t *testing.T) {
+	s := contactSchema(t)
+	c, err := query.After(s, db.SQLite, query.Sort{Field: "last_name"}, "Lovelace", "0190f0f0-0000-7000-8000-000000000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := query.Paginate(query.Options{Engine: db.SQLite, Schema: s}, query.Request{Sort: query.Sort{Field: "last_name"}, Cursor: c})
+	if err != nil || len(p.Args) != 2 || p.Args[0] != "Lovelace" {
+		t.Errorf("page after the cursor: %+v, %v", p, err)
+	}
+	if _, err := query.After(s, db.SQLite, query.Sort{Field: "last_name"}, "x", "not-a-uuid"); err == nil {
+		t.Error("a bad row id made a cursor")
+	}
+}

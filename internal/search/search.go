@@ -130,32 +130,35 @@ func IndexBatch(ctx context.Context, q db.Querier, engine db.Engine, docs []Doc)
 	return nil
 }
 
-// Remove takes the record of kind and ID out of the index. Removing what
-// is not there is not an error.
-func Remove(ctx context.Context, q db.Querier, engine db.Engine, kind, ID string) error {
-	if err := (Doc{Kind: kind, ID: ID}).check(); err != nil {
+// Remove takes the record of kind and recordID out of the index, in the
+// transaction that deletes the record. Removing what is not there is not
+// an error.
+func Remove(ctx context.Context, q db.Querier, engine db.Engine, kind, recordID string) error {
+	if err := (Doc{Kind: kind, ID: recordID}).check(); err != nil {
 		return err
 	}
 	var err error
 	switch engine {
 	case db.SQLite:
-		err = removeSQLite(ctx, q, kind, ID)
+		err = removeSQLite(ctx, q, kind, recordID)
 	case db.Postgres:
-		_, err = q.ExecContext(ctx, `DELETE FROM search_docs WHERE kind = $1 AND ref_id = $2`, kind, ID)
+		_, err = q.ExecContext(ctx, `DELETE FROM search_docs WHERE kind = $1 AND ref_id = $2`, kind, recordID)
 	default:
 		err = fmt.Errorf("unknown engine %q", engine)
 	}
 	if err != nil {
-		return fmt.Errorf("search: remove %s %s: %w", kind, ID, err)
+		return fmt.Errorf("search: remove %s %s: %w", kind, recordID, err)
 	}
 	return nil
 }
 
-// Query finds records whose words start with every word of text and
-// returns at most opts.Limit hits per kind, one Group per kind that has
-// hits. text is user input as typed: punctuation separates words and no
-// operator of either engine's query language is honoured, so text with no
-// letters or digits finds nothing and is not an error.
+// Query finds records that have, for every word of text, words starting
+// with it, and returns at most opts.Limit hits per kind: one Group per kind
+// that has hits. A word with punctuation inside is a phrase
+// ("anna.smith@exa", "acme.co"); text written like a phone number ("+49 151
+// 23", "(030) 12") is matched as one run of digits. text is user input as
+// typed: no operator of either engine's query language is honoured, and
+// text with no letters or digits finds nothing and is not an error.
 func Query(ctx context.Context, q db.Querier, engine db.Engine, text string, opts Options) ([]Group, error) {
 	pq := parseQuery(text)
 	if pq.empty() {

@@ -105,9 +105,9 @@ func indexSQLite(ctx context.Context, q db.Querier, docs []Doc) error {
 	return nil
 }
 
-func removeSQLite(ctx context.Context, q db.Querier, kind, ID string) error {
+func removeSQLite(ctx context.Context, q db.Querier, kind, recordID string) error {
 	var doc int64
-	err := q.QueryRowContext(ctx, `DELETE FROM search_docs WHERE kind = $1 AND ref_id = $2 RETURNING doc`, kind, ID).Scan(&doc)
+	err := q.QueryRowContext(ctx, `DELETE FROM search_docs WHERE kind = $1 AND ref_id = $2 RETURNING doc`, kind, recordID).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}

@@ -160,3 +160,13 @@ func TestValidKind(t *testing.T) {
 		}
 	}
 }
+
+func TestDocWordsBounded(t *testing.T) {
+	terms := make([]string, 3000)
+	for i := range terms {
+		terms[i] = "term"
+	}
+	if n := len(docWords(Doc{Title: "x", Terms: terms})); n != maxDocTokens {
+		t.Errorf("%d tokens, want %d", n, maxDocTokens)
+	}
+}

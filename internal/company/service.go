@@ -17,9 +17,14 @@ import (
 
 // Service is the one way companies are read and changed.
 type Service struct {
-	db    *db.DB
-	users record.Users
+	db         *db.DB
+	users      record.Users
+	mergeHooks []record.MergeHook
 }
+
+// OnMerge registers a hook that moves what another domain keeps on merged
+// companies to the survivor; domains call it while the app is wired up.
+func (s *Service) OnMerge(h record.MergeHook) { s.mergeHooks = append(s.mergeHooks, h) }
 
 // NewService returns a Service on d; users checks owners.
 func NewService(d *db.DB, users record.Users) *Service {

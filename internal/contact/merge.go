@@ -14,9 +14,9 @@ import (
 	"github.com/rapportcrm/rapport/internal/search"
 )
 
-// MergeHook moves what another domain keeps on the merged contacts (deals,
-// tasks, ...) to the survivor, inside the merge's transaction.
-type MergeHook func(ctx context.Context, tx *db.Tx, survivorID string, mergedIDs []string) error
+// MergeHook moves what another domain keeps on the merged contacts to the
+// survivor.
+type MergeHook = record.MergeHook
 
 // OnMerge registers a hook; domains call it while the app is wired up.
 func (s *Service) OnMerge(h MergeHook) { s.mergeHooks = append(s.mergeHooks, h) }

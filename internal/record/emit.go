@@ -59,3 +59,8 @@ func (s Subject) EmitChanges(ctx context.Context, tx *db.Tx, actorID string, own
 	}
 	return s.Emit(ctx, tx, actorID, "updated", map[string]any{"changes": changes})
 }
+
+// MergeHook moves what another domain keeps on merged records (deals,
+// tasks, ...) to the survivor, inside the merge's transaction. Domains
+// register one with the contact and company services at start-up.
+type MergeHook func(ctx context.Context, tx *db.Tx, survivorID string, mergedIDs []string) error

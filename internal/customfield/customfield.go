@@ -49,11 +49,11 @@ const (
 
 // Field is one custom field definition.
 type Field struct {
-	ID     string   `json:"id"`
-	Object string   `json:"object"`
-	Key    string   `json:"key"`
-	Label  string   `json:"label"`
-	Type   Type     `json:"type"`
+	ID      string   `json:"id"`
+	Object  string   `json:"object"`
+	Key     string   `json:"key"`
+	Label   string   `json:"label"`
+	Type    Type     `json:"type"`
 	Options []string `json:"options,omitempty"`
 	// Currency is the ISO 4217 code of a currency field.
 	Currency   string    `json:"currency,omitempty"`

@@ -8,7 +8,9 @@ import (
 )
 
 func TestNormaliseEveryType(t *testing.T) {
-	f := func(typ Type, opts ...string) Field { return Field{Key: "k", Label: "K", Type: typ, Options: opts, Currency: "EUR"} }
+	f := func(typ Type, opts ...string) Field {
+		return Field{Key: "k", Label: "K", Type: typ, Options: opts, Currency: "EUR"}
+	}
 	tests := []struct {
 		field Field
 		in    any

@@ -118,6 +118,6 @@ var (
 		"Complained about slow support response — escalated.",
 		"Renewal looks safe; champion is very happy.",
 	}
-	callOutcomes = []string{"connected", "left voicemail", "no answer", "connected", "connected", "busy"}
+	callOutcomes  = []string{"connected", "left voicemail", "no answer", "connected", "connected", "busy"}
 	emailSubjects = []string{"Proposal", "Re: pricing", "Meeting notes", "Invoice question", "Welcome aboard", "Quick follow-up"}
 )

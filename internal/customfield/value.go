@@ -244,7 +244,8 @@ func normaliseURL(s string) (any, string) {
 		s = "https://" + s
 	}
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !strings.Contains(u.Host, ".") || len(s) > 2000 {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		!strings.Contains(u.Hostname(), ".") || len(s) > 2000 {
 		return nil, "Enter a web address like https://example.com."
 	}
 	return u.String(), ""

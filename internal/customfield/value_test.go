@@ -39,6 +39,7 @@ func TestNormaliseEveryType(t *testing.T) {
 		{f(URL), "example.com/x", "https://example.com/x", false},
 		{f(URL), "javascript:alert(1)", nil, true},
 		{f(URL), "ftp://example.com", nil, true},
+		{f(URL), "mailto:x@y.example", nil, true},
 		{f(Email), "a@b.co", "a@b.co", false},
 		{f(Email), "not an email", nil, true},
 		{f(Phone), "+49 30 901820", "+4930901820", false},

@@ -70,14 +70,18 @@ func (s *Service) Create(ctx context.Context, in Input) (Company, error) {
 		if err := insert(ctx, tx, c); err != nil {
 			return err
 		}
-		if _, err := record.AddTags(ctx, tx, record.Company, c.ID, tags); err != nil {
+		added, err := record.AddTags(ctx, tx, record.Company, c.ID, tags)
+		if err != nil {
 			return err
 		}
 		c.Tags = tags
 		if err := s.index(ctx, tx, c); err != nil {
 			return err
 		}
-		return subject(c).Emit(ctx, tx, actor.UserID, "created", map[string]any{"name": c.Name})
+		if err := subject(c).Emit(ctx, tx, actor.UserID, "created", map[string]any{"name": c.Name}); err != nil {
+			return err
+		}
+		return subject(c).EmitTags(ctx, tx, actor.UserID, added, nil)
 	})
 	if err != nil {
 		return c, fmt.Errorf("company: create: %w", err)

@@ -53,7 +53,7 @@ func TestCompanies(t *testing.T) {
 			t.Fatalf("patch: %+v, %v", c, err)
 		}
 		evs, _ := event.ListForSubject(ctx, d.R, "company", c.ID, 10)
-		if len(evs) != 2 || evs[0].Kind != "company.updated" || evs[1].Kind != "company.created" {
+		if len(evs) != 3 || evs[0].Kind != "company.updated" || evs[1].Kind != "company.tagged" {
 			t.Errorf("events = %+v", evs)
 		}
 		page, err := svc.List(ctx, query.Request{Filter: query.Group{Conditions: []query.Condition{{Field: "tag", Op: "has_tag", Value: "partner"}}}})

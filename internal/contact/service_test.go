@@ -83,8 +83,8 @@ func TestCreateAndRead(t *testing.T) {
 			t.Errorf("company %q birthday %q owner %q", got.PrimaryCompany().Name, got.Birthday, got.OwnerName)
 		}
 		evs, err := event.ListForSubject(e.ctx, d.R, "contact", c.ID, 10)
-		if err != nil || len(evs) != 1 || evs[0].Kind != "contact.created" {
-			t.Fatalf("events = %v, %v; want one contact.created", evs, err)
+		if err != nil || len(evs) != 3 || evs[2].Kind != "contact.created" || evs[0].Kind != "contact.tagged" {
+			t.Fatalf("events = %v, %v; want contact.created and two contact.tagged", evs, err)
 		}
 		groups, err := search.Query(e.ctx, d.R, d.Engine, "ada lov", search.Options{})
 		if err != nil || len(groups) == 0 || groups[0].Hits[0].ID != c.ID {

@@ -90,7 +90,7 @@ func Diff(before, after map[string]any) []Change {
 	}
 	var out []Change
 	for k := range keys {
-		b, a := before[k], after[k]
+		b, a := number(before[k]), number(after[k])
 		if empty(b) && empty(a) || reflect.DeepEqual(b, a) {
 			continue
 		}
@@ -110,4 +110,18 @@ func empty(x any) bool {
 		return v.Len() == 0
 	}
 	return false
+}
+
+// number makes every numeric type a float64, so a currency value read back
+// from JSON (float64) equals the int64 it was saved as.
+func number(x any) any {
+	switch n := x.(type) {
+	case int:
+		return float64(n)
+	case int64:
+		return float64(n)
+	case float32:
+		return float64(n)
+	}
+	return x
 }

@@ -8,8 +8,8 @@ import (
 
 func TestDiff(t *testing.T) {
 	got := Diff(
-		map[string]any{"a": "x", "b": "same", "c": []string{}, "d": "gone"},
-		map[string]any{"a": "y", "b": "same", "c": nil, "e": "new"},
+		map[string]any{"a": "x", "b": "same", "c": []string{}, "d": "gone", "money": float64(1999)},
+		map[string]any{"a": "y", "b": "same", "c": nil, "e": "new", "money": int64(1999)},
 	)
 	want := []string{"a", "d", "e"}
 	if len(got) != len(want) {

@@ -49,6 +49,10 @@ Usage:
   rapport migrate                     apply database migrations and exit
   rapport user create --email E --role R [--name N]
                                       create a user (password from stdin, or one is generated)
+  rapport demo [--contacts N] [--seed S]
+                                      fill an empty database with realistic demo data
+  rapport bench [--engine sqlite|postgres|both] [--contacts N] [--markdown FILE]
+                                      measure the operations of DESIGN.md §6 against baselines
   rapport version                     print version and build information
 
 Every command takes --db (env RAPPORT_DB). Run 'rapport serve -h' for all flags.
@@ -73,6 +77,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 			return exitUsage
 		}
 		return runUserCreate(ctx, rest[1:], env)
+	case "bench":
+		return runBench(ctx, rest, env)
+	case "demo":
+		return runDemo(ctx, rest, env)
 	case "version", "--version", "-version":
 		fmt.Fprintln(env.Stdout, versionString())
 		return exitOK

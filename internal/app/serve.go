@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -16,10 +17,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/rapportcrm/rapport/internal/api"
 	"github.com/rapportcrm/rapport/internal/auth"
+	"github.com/rapportcrm/rapport/internal/bulk"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/demo"
 	"github.com/rapportcrm/rapport/internal/jobs"
-	"github.com/rapportcrm/rapport/internal/user"
 	"github.com/rapportcrm/rapport/internal/web"
 )
 
@@ -28,7 +31,10 @@ import (
 const ShutdownTimeout = 10 * time.Second
 
 func runServe(ctx context.Context, args []string, env Env) int {
-	cfg, code := parseFlags("serve", args, env, nil)
+	var withDemo bool
+	cfg, code := parseFlags("serve", args, env, func(fs *flag.FlagSet) {
+		fs.BoolVar(&withDemo, "demo", false, "on first start of an empty database, fill it with demo data")
+	})
 	if code >= 0 {
 		return code
 	}
@@ -49,9 +55,16 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	for _, m := range applied {
 		logger.Info("migration applied", "name", m)
 	}
+	if withDemo {
+		if code := serveDemo(ctx, d, env); code != exitOK {
+			ln.Close()
+			return code
+		}
+	}
 
+	svc := newServices(d)
 	queue, err := jobs.New(d, jobs.Options{
-		Workers:  workers(d, logger),
+		Workers:  workers(d, svc, logger),
 		Periodic: periodicJobs(),
 		Logger:   logger,
 	})
@@ -61,8 +74,12 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	}
 	reg := prometheus.NewRegistry()
 	srv, err := web.New(web.Options{
-		Config: cfg, DB: d, Users: user.NewService(d), Logger: logger,
-		Registry: reg, JobCounts: queue.Counts,
+		Config: cfg, DB: d, Users: svc.users, Logger: logger,
+		Registry: reg, JobCounts: queue.Counts, Jobs: queue,
+		Contacts: svc.contacts, Companies: svc.companies, Activities: svc.activities,
+		Fields: svc.fields, Views: svc.views,
+		API: api.New(api.Options{DB: d, Contacts: svc.contacts, Companies: svc.companies,
+			Activities: svc.activities, Fields: svc.fields, Views: svc.views, Logger: logger}),
 	})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "rapport serve: %v\n", err)
@@ -159,9 +176,10 @@ func (w *cleanupWorker) Work(ctx context.Context, job *river.Job[cleanupArgs]) e
 }
 
 // workers registers every job kind the process runs.
-func workers(d *db.DB, logger *slog.Logger) *river.Workers {
+func workers(d *db.DB, svc *services, logger *slog.Logger) *river.Workers {
 	ws := river.NewWorkers()
 	river.AddWorker(ws, &cleanupWorker{db: d, logger: logger})
+	river.AddWorker(ws, bulk.NewWorker(svc.bulk, 0))
 	return ws
 }
 
@@ -171,4 +189,19 @@ func periodicJobs() []*river.PeriodicJob {
 			func() (river.JobArgs, *river.InsertOpts) { return cleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
+}
+
+// serveDemo fills an empty database with the default demo data set before
+// the server starts; a database that has records already is left alone.
+func serveDemo(ctx context.Context, d *db.DB, env Env) int {
+	var n int
+	if err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts`).Scan(&n); err != nil {
+		fmt.Fprintf(env.Stderr, "rapport serve: %v\n", err)
+		return exitError
+	}
+	if n > 0 {
+		fmt.Fprintln(env.Stdout, "The database already has contacts; --demo adds nothing.")
+		return exitOK
+	}
+	return fillDemo(ctx, d, demo.DefaultContacts, 1, env)
 }

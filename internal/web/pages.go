@@ -28,14 +28,14 @@ type navItem struct {
 }
 
 var navItems = []navItem{
-	{Label: "Contacts", Path: "/contacts", Description: "People and their timeline: notes, calls, meetings, emails and everything else that happened with them."},
-	{Label: "Companies", Path: "/companies", Description: "Organisations, their people and the combined timeline of everyone who works there."},
+	{Label: "Contacts", Path: "/contacts", Ready: true, Description: "People and their timeline: notes, calls, meetings, emails and everything else that happened with them."},
+	{Label: "Companies", Path: "/companies", Ready: true, Description: "Organisations, their people and the combined timeline of everyone who works there."},
 	{Label: "Deals", Path: "/deals", Description: "Deals in several pipelines on a kanban board, with forecasts."},
 	{Label: "Tasks", Path: "/tasks", Description: "Tasks and reminders, synced to phones over CalDAV."},
 	{Label: "Marketing", Path: "/marketing", Description: "Segments, consent, web forms, email campaigns and drip sequences."},
 	{Label: "Service", Path: "/service", Description: "Tickets with SLAs, a public knowledge base and live chat."},
 	{Label: "Reports", Path: "/reports", Description: "Dashboards, lifetime value, churn risk and lead scores."},
-	{Label: "Settings", Path: "/settings", Description: "Users, teams, roles, custom fields and integrations."},
+	{Label: "Settings", Path: "/settings", Ready: true, Description: "Users, teams, roles, custom fields and integrations."},
 }
 
 // page fills the layout's fields for r.
@@ -110,6 +110,10 @@ func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, http.ErrAbortHandler) {
 		panic(err)
+	}
+	if r.Context().Err() != nil {
+		// The client went away; nobody will read an error page.
+		return
 	}
 	s.log(r).Error("server error", "method", r.Method, "path", r.URL.Path, "err", err)
 	s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The error has been logged. Please try again in a moment.")

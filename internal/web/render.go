@@ -17,10 +17,6 @@ import (
 	assets "github.com/rapportcrm/rapport/web"
 )
 
-// pageNames are the templates the handlers render; start-up fails when one
-// is missing, not the first request that needs it.
-var pageNames = []string{"setup", "login", "home", "soon", "error"}
-
 // renderer holds one parsed template set per page, each made of the layout,
 // the partials and that page's "content".
 type renderer struct {
@@ -28,16 +24,21 @@ type renderer struct {
 }
 
 func newRenderer(static *staticFiles) (*renderer, error) {
-	funcs := template.FuncMap{
-		"static":  static.url,
-		"initial": initial,
-	}
+	funcs := templateFuncs()
+	funcs["static"] = static.url
 	base, err := template.New("layout").Funcs(funcs).ParseFS(assets.Templates, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}
+	// Every file in templates/pages is a page; each is parsed here, so a
+	// broken one fails start-up, not the first request that needs it.
+	files, err := fs.Glob(assets.Templates, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
 	r := &renderer{pages: map[string]*template.Template{}}
-	for _, name := range pageNames {
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
 		t, err := base.Clone()
 		if err != nil {
 			return nil, err

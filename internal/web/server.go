@@ -12,7 +12,13 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rapportcrm/rapport/internal/activity"
 	"github.com/rapportcrm/rapport/internal/auth"
+	"github.com/rapportcrm/rapport/internal/company"
+	"github.com/rapportcrm/rapport/internal/contact"
+	"github.com/rapportcrm/rapport/internal/customfield"
+	"github.com/rapportcrm/rapport/internal/jobs"
+	"github.com/rapportcrm/rapport/internal/view"
 	"github.com/rapportcrm/rapport/internal/config"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/user"
@@ -41,6 +47,15 @@ type Options struct {
 	Registry *prometheus.Registry
 	// JobCounts reports jobs by state for /metrics; nil leaves them out.
 	JobCounts func(context.Context) (map[string]int, error)
+	// Jobs enqueues background work (bulk actions); nil runs nothing.
+	Jobs       *jobs.Queue
+	Contacts   *contact.Service
+	Companies  *company.Service
+	Activities *activity.Service
+	Fields     *customfield.Service
+	Views      *view.Service
+	// API serves /api/v1 and /api/openapi.json; nil leaves them out.
+	API http.Handler
 }
 
 // Server holds what handlers share.
@@ -55,6 +70,14 @@ type Server struct {
 	r        *renderer
 	static   *staticFiles
 	metrics  *metrics
+
+	jobs       *jobs.Queue
+	contacts   *contact.Service
+	companies  *company.Service
+	activities *activity.Service
+	fields     *customfield.Service
+	views      *view.Service
+	api        http.Handler
 }
 
 // New builds the server and parses every template; a broken template fails here.
@@ -90,6 +113,14 @@ func New(o Options) (*Server, error) {
 		r:        r,
 		static:   static,
 		metrics:  newMetrics(o.Registry, o.JobCounts),
+
+		jobs:       o.Jobs,
+		contacts:   o.Contacts,
+		companies:  o.Companies,
+		activities: o.Activities,
+		fields:     o.Fields,
+		views:      o.Views,
+		api:        o.API,
 	}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.serverError(w, r, err)
@@ -109,6 +140,7 @@ func (s *Server) Handler() http.Handler {
 
 	// Pages: with the session and the signed-in user, if any.
 	page := func(pattern string, h http.HandlerFunc) {
+		// Each section registers its pages through this one function.
 		mux.Handle(pattern, s.sessions.LoadAndSave(s.loadUser(h)))
 	}
 	page("GET /{$}", s.home)
@@ -117,6 +149,12 @@ func (s *Server) Handler() http.Handler {
 	page("GET /login", s.loginForm)
 	page("POST /login", s.login)
 	page("POST /logout", s.logout)
+	s.listRoutes(page)
+	s.recordRoutes(page)
+	s.searchRoutes(page)
+	if s.api != nil {
+		mux.Handle("/api/", s.sessions.LoadAndSave(s.loadUser(s.api)))
+	}
 	for _, n := range navItems {
 		if !n.Ready {
 			page("GET "+n.Path, s.requireUser(s.soon(n)))

@@ -11,10 +11,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rapportcrm/rapport/internal/activity"
+	"github.com/rapportcrm/rapport/internal/company"
 	"github.com/rapportcrm/rapport/internal/config"
+	"github.com/rapportcrm/rapport/internal/contact"
+	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/dbtest"
 	"github.com/rapportcrm/rapport/internal/user"
+	"github.com/rapportcrm/rapport/internal/view"
 	"github.com/rapportcrm/rapport/internal/web"
 )
 
@@ -34,8 +39,13 @@ func newSite(t *testing.T, d *db.DB, baseURL string) *site {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.New(web.Options{Config: cfg, DB: d, Users: user.NewService(d),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	users := user.NewService(d)
+	contacts := contact.NewService(d, users)
+	companies := company.NewService(d, users)
+	s, err := web.New(web.Options{Config: cfg, DB: d, Users: users,
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Contacts: contacts, Companies: companies, Activities: activity.NewService(d, contacts, companies),
+		Fields: customfield.NewService(d), Views: view.NewService(d)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +110,15 @@ func (r response) expect(t *testing.T, status int, location string, contains ...
 			t.Errorf("body lacks %q; body: %.600s", c, r.body)
 		}
 	}
+}
+
+// signedIn returns a site whose client is signed in as the owner Olga,
+// created through /setup.
+func signedIn(t *testing.T, d *db.DB) *site {
+	t.Helper()
+	s := newSite(t, d, "http://127.0.0.1:8080")
+	s.post("/setup", owner).expect(t, 303, "/")
+	return s
 }
 
 var owner = url.Values{"name": {"Olga Owner"}, "email": {"olga@example.com"}, "password": {"a long enough secret"}}

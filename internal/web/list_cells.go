@@ -1,0 +1,191 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rapportcrm/rapport/internal/company"
+	"github.com/rapportcrm/rapport/internal/contact"
+	"github.com/rapportcrm/rapport/internal/customfield"
+	"github.com/rapportcrm/rapport/internal/phone"
+)
+
+// listRow is one row of a list as the template draws it.
+type listRow struct {
+	ID    string
+	Name  string
+	URL   string
+	Cells []listCell
+}
+
+// listCell is one cell. Kind says how to draw it: "name" (a link to the
+// record), "link", "mail", "tags", "time" or plain text.
+type listCell struct {
+	Label string
+	Kind  string
+	Text  string
+	Link  string
+	Tags  []string
+	Time  time.Time
+}
+
+// listCellFormat is what cells need besides the row: the custom field
+// definitions (currency fields are stored in minor units).
+type listCellFormat struct {
+	defs map[string]customfield.Field
+}
+
+func newListCellFormat(defs []customfield.Field) *listCellFormat {
+	fx := &listCellFormat{defs: map[string]customfield.Field{}}
+	for _, d := range defs {
+		fx.defs[d.Key] = d
+	}
+	return fx
+}
+
+func listTextCell(col listColumn, s string) listCell { return listCell{Label: col.Label, Text: s} }
+
+func listContactCell(x contact.Row, col listColumn, fx *listCellFormat) listCell {
+	c := listTextCell(col, "")
+	switch col.Key {
+	case "name":
+		c.Kind, c.Text, c.Link = "name", x.DisplayName, "/contacts/"+x.ID
+	case "first_name":
+		c.Text = x.FirstName
+	case "last_name":
+		c.Text = x.LastName
+	case "email":
+		c.Kind, c.Text = "mail", x.Email
+	case "phone":
+		c.Text = phone.International(x.Phone)
+	case "job_title":
+		c.Text = x.JobTitle
+	case "company":
+		c.Text = x.CompanyName
+		if x.CompanyID != "" {
+			c.Kind, c.Link = "link", "/companies/"+x.CompanyID
+		}
+	case "lifecycle_stage":
+		c.Text = contact.StageLabel(x.Stage)
+	case "source":
+		c.Text = x.Source
+	case "city":
+		c.Text = x.City
+	case "country":
+		c.Text = x.Country
+	case "birthday":
+		c.Text = x.Birthday
+	case "owner":
+		c.Text = x.OwnerName
+	case listTagKey:
+		c.Kind, c.Tags = "tags", x.Tags
+	case "created_at":
+		c.Kind, c.Time = "time", x.CreatedAt
+	case "updated_at":
+		c.Kind, c.Time = "time", x.UpdatedAt
+	default:
+		c.Text = fx.custom(col, x.Custom)
+	}
+	return c
+}
+
+func listCompanyCell(x company.Row, col listColumn, fx *listCellFormat) listCell {
+	c := listTextCell(col, "")
+	switch col.Key {
+	case "name":
+		c.Kind, c.Text, c.Link = "name", x.Name, "/companies/"+x.ID
+	case "domain":
+		c.Text = x.Domain
+	case "industry":
+		c.Text = x.Industry
+	case "size":
+		c.Text = x.Size
+	case "city":
+		c.Text = x.City
+	case "country":
+		c.Text = x.Country
+	case "owner":
+		c.Text = x.OwnerName
+	case listTagKey:
+		c.Kind, c.Tags = "tags", x.Tags
+	case "created_at":
+		c.Kind, c.Time = "time", x.CreatedAt
+	case "updated_at":
+		c.Kind, c.Time = "time", x.UpdatedAt
+	default:
+		c.Text = fx.custom(col, x.Custom)
+	}
+	return c
+}
+
+// custom formats a custom value for a cell.
+func (fx *listCellFormat) custom(col listColumn, vals customfield.Values) string {
+	if col.Custom == "" {
+		return ""
+	}
+	v, ok := vals[col.Custom]
+	if !ok || v == nil {
+		return ""
+	}
+	def := fx.defs[col.Custom]
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return "Yes"
+		}
+		return "No"
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, p := range x {
+			parts = append(parts, fmt.Sprint(p))
+		}
+		return strings.Join(parts, ", ")
+	case float64:
+		return listNumber(x, def)
+	case json.Number:
+		f, err := x.Float64()
+		if err != nil {
+			return x.String()
+		}
+		return listNumber(f, def)
+	case string:
+		if def.Type == customfield.Phone {
+			return phone.International(x)
+		}
+		return x
+	}
+	return fmt.Sprint(v)
+}
+
+// listZeroDecimal are the common currencies without minor units.
+var listZeroDecimal = map[string]bool{"JPY": true, "KRW": true, "VND": true, "CLP": true, "ISK": true,
+	"UGX": true, "XAF": true, "XOF": true, "PYG": true, "RWF": true}
+
+// listNumber writes a number; a currency value (minor units) as an amount
+// with its code.
+func listNumber(f float64, def customfield.Field) string {
+	if def.Type != customfield.Currency {
+		if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+			return thousands(int(f))
+		}
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	digits := 2
+	if listZeroDecimal[def.Currency] {
+		digits = 0
+	}
+	amount := f / math.Pow10(digits)
+	whole := thousands(int(math.Trunc(amount)))
+	if amount < 0 && whole[0] != '-' {
+		whole = "-" + whole
+	}
+	if digits == 0 {
+		return whole + " " + def.Currency
+	}
+	frac := int64(math.Round(math.Abs(f))) % 100
+	return fmt.Sprintf("%s.%02d %s", whole, frac, def.Currency)
+}

@@ -1,0 +1,126 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/rapportcrm/rapport/internal/access"
+	"github.com/rapportcrm/rapport/internal/bulk"
+	"github.com/rapportcrm/rapport/internal/contact"
+	"github.com/rapportcrm/rapport/internal/query"
+)
+
+// listRoutes registers the pages of: Contact and company lists: filters, sorting, columns, saved views and bulk actions.
+func (s *Server) listRoutes(page func(pattern string, h http.HandlerFunc)) {
+	o := bulk.Options{DB: s.db, Contacts: s.contacts, Companies: s.companies, Users: s.users}
+	if s.jobs != nil {
+		o.Queue = s.jobs
+	}
+	l := &lists{s: s, bulk: bulk.NewService(o)}
+	p := func(pattern string, h http.HandlerFunc) { page(pattern, s.requireUser(h)) }
+	for _, k := range []*listKind{l.contactKind(), l.companyKind()} {
+		p("GET "+k.Path, func(w http.ResponseWriter, r *http.Request) { l.list(w, r, k) })
+		p("GET "+k.Path+"/count", func(w http.ResponseWriter, r *http.Request) { l.count(w, r, k) })
+		p("POST "+k.Path+"/bulk", func(w http.ResponseWriter, r *http.Request) { l.bulkAction(w, r, k) })
+	}
+	p("POST /views", l.saveView)
+	p("POST /views/{id}/delete", l.deleteView)
+	p("GET /bulk/{id}", l.progress)
+}
+
+// lists serves the list pages; it holds the bulk service, which the
+// server's options do not carry.
+type lists struct {
+	s    *Server
+	bulk *bulk.Service
+}
+
+// listKind is what differs between the contact and the company list.
+type listKind struct {
+	Object   string // "contact", as views, custom fields and bulk name it
+	Path     string // "/contacts"
+	Title    string // "Contacts"
+	One      string // "contact"
+	Many     string // "contacts"
+	Page     string // the page template
+	perm     string
+	defaults []string // default columns, in order
+	schema   func(ctx context.Context) (*query.Schema, error)
+	// fetch reads one page; each row's cells follow cols.
+	fetch func(ctx context.Context, req query.Request, cols []listColumn, fx *listCellFormat) (listRows, error)
+	count func(ctx context.Context, f query.Group, limit int) (int, bool, error)
+}
+
+// listRows is one fetched page.
+type listRows struct {
+	Rows    []listRow
+	Cursors query.Cursors
+	Sort    query.Sort
+}
+
+func (l *lists) contactKind() *listKind {
+	c := l.s.contacts
+	return &listKind{Object: "contact", Path: "/contacts", Title: "Contacts", One: "contact", Many: "contacts",
+		Page: "contacts", perm: access.Contacts,
+		defaults: []string{"name", "email", "phone", "company", "lifecycle_stage", "owner", "tag", "updated_at"},
+		schema:   c.Schema, count: c.Count,
+		fetch: func(ctx context.Context, req query.Request, cols []listColumn, fx *listCellFormat) (listRows, error) {
+			p, err := c.List(ctx, req)
+			if err != nil {
+				return listRows{}, err
+			}
+			out := listRows{Cursors: p.Cursors, Sort: p.Sort}
+			for _, x := range p.Rows {
+				row := listRow{ID: x.ID, Name: x.DisplayName, URL: "/contacts/" + x.ID}
+				for _, col := range cols {
+					row.Cells = append(row.Cells, listContactCell(x, col, fx))
+				}
+				out.Rows = append(out.Rows, row)
+			}
+			return out, nil
+		}}
+}
+
+func (l *lists) companyKind() *listKind {
+	c := l.s.companies
+	return &listKind{Object: "company", Path: "/companies", Title: "Companies", One: "company", Many: "companies",
+		Page: "companies", perm: access.Companies,
+		defaults: []string{"name", "domain", "industry", "size", "city", "owner", "tag"},
+		schema:   c.Schema, count: c.Count,
+		fetch: func(ctx context.Context, req query.Request, cols []listColumn, fx *listCellFormat) (listRows, error) {
+			p, err := c.List(ctx, req)
+			if err != nil {
+				return listRows{}, err
+			}
+			out := listRows{Cursors: p.Cursors, Sort: p.Sort}
+			for _, x := range p.Rows {
+				row := listRow{ID: x.ID, Name: x.Name, URL: "/companies/" + x.ID}
+				for _, col := range cols {
+					row.Cells = append(row.Cells, listCompanyCell(x, col, fx))
+				}
+				out.Rows = append(out.Rows, row)
+			}
+			return out, nil
+		}}
+}
+
+// kindOf returns the kind of an object name.
+func (l *lists) kindOf(object string) *listKind {
+	if object == "company" {
+		return l.companyKind()
+	}
+	return l.contactKind()
+}
+
+// listOptionLabel is how a select field's option reads in menus and cells.
+func listOptionLabel(fieldKey, option string, users map[string]string) string {
+	switch fieldKey {
+	case "lifecycle_stage":
+		return contact.StageLabel(option)
+	case "owner":
+		if n, ok := users[option]; ok {
+			return n
+		}
+	}
+	return option
+}

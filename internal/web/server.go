@@ -15,13 +15,13 @@ import (
 	"github.com/rapportcrm/rapport/internal/activity"
 	"github.com/rapportcrm/rapport/internal/auth"
 	"github.com/rapportcrm/rapport/internal/company"
+	"github.com/rapportcrm/rapport/internal/config"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
-	"github.com/rapportcrm/rapport/internal/jobs"
-	"github.com/rapportcrm/rapport/internal/view"
-	"github.com/rapportcrm/rapport/internal/config"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/jobs"
 	"github.com/rapportcrm/rapport/internal/user"
+	"github.com/rapportcrm/rapport/internal/view"
 )
 
 // Session lifetimes: a session ends after IdleTimeout without a request

@@ -66,6 +66,37 @@ func TestListFiltersOnCustomFields(t *testing.T) {
 				t.Errorf("%+v: %d rows, count %d (exact %v, %v); want %d", tt.cond, len(page.Rows), n, exact, err, tt.want)
 			}
 		}
+		// Paging a list whose filter pins the sort value (it orders by id).
+		pro := query.Group{Conditions: []query.Condition{{Field: "cf.plan", Op: "is", Value: "Pro"}}}
+		seen := map[string]bool{}
+		var cursor string
+		var pages []string
+		for {
+			page, err := e.contacts.List(e.ctx, query.Request{Filter: pro, Sort: query.Sort{Field: "cf.plan", Desc: true}, Limit: 1, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range page.Rows {
+				if seen[r.ID] {
+					t.Fatalf("%s twice", r.DisplayName)
+				}
+				seen[r.ID] = true
+			}
+			pages = append(pages, cursor)
+			if page.Cursors.Next == "" {
+				if page.Cursors.Prev != "" {
+					back, err := e.contacts.List(e.ctx, query.Request{Filter: pro, Sort: query.Sort{Field: "cf.plan", Desc: true}, Limit: 1, Cursor: page.Cursors.Prev})
+					if err != nil || len(back.Rows) != 1 || seen[back.Rows[0].ID] != true || back.Rows[0].ID == page.Rows[0].ID {
+						t.Errorf("previous page = %+v, %v", back.Rows, err)
+					}
+				}
+				break
+			}
+			cursor = page.Cursors.Next
+		}
+		if len(seen) != 4 {
+			t.Errorf("paged %d Pro contacts one by one, want 4", len(seen))
+		}
 		_, err := e.contacts.List(e.ctx, query.Request{Filter: query.Group{Conditions: []query.Condition{{Field: "cf.missing", Op: "is", Value: "x"}}}})
 		if apperr.AsValidation(err) == nil {
 			t.Errorf("filter on a missing field: err = %v, want a validation error", err)

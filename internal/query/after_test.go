@@ -21,3 +21,25 @@ func TestAfterMakesAUsableCursor(t *testing.T) {
 		t.Error("a bad row id made a cursor")
 	}
 }
+
+// A filter that pins the sort field to one value orders by id alone, so an
+// index on (expr, id) serves the page without sorting every match.
+func TestFixedSortValueOrdersByID(t *testing.T) {
+	s := contactSchema(t)
+	eq := query.Group{Conditions: []query.Condition{{Field: "lifecycle_stage", Op: query.Is, Value: "lead"}}}
+	p, err := query.Paginate(query.Options{Engine: db.SQLite, Schema: s}, query.Request{Filter: eq, Sort: query.Sort{Field: "lifecycle_stage", Desc: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.OrderBy != "c.id DESC" {
+		t.Errorf("ORDER BY %s, want c.id DESC", p.OrderBy)
+	}
+	anyOf := query.Group{Match: query.Any, Conditions: eq.Conditions}
+	p, err = query.Paginate(query.Options{Engine: db.SQLite, Schema: s}, query.Request{Filter: anyOf, Sort: query.Sort{Field: "lifecycle_stage"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.OrderBy == "c.id ASC" {
+		t.Error("an OR group was taken to pin the sort value")
+	}
+}

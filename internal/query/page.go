@@ -188,7 +188,28 @@ func Paginate(o Options, r Request) (*Page, error) {
 	p.SortExpr = o.Schema.expr(o.Engine, f)
 	asc := p.sort.Desc == p.backward
 	p.OrderBy = orderBy(p.SortExpr, o.Schema.idExpr(), asc, f.NotNull, p.backward)
-	if p.hasCursor {
+	fixed := fixedBy(r.Filter, f)
+	if fixed {
+		// Every row on the page has the same sort value, so the id alone
+		// orders it: SQLite does not see that an index on (expr, id)
+		// already yields that order under expr = ?, and would sort every
+		// match before taking 50.
+		p.OrderBy = o.Schema.idExpr() + " ASC"
+		if !asc {
+			p.OrderBy = o.Schema.idExpr() + " DESC"
+		}
+	}
+	if p.hasCursor && fixed && cur.Value != nil {
+		cmp := " > "
+		if !asc {
+			cmp = " < "
+		}
+		k := o.Schema.idExpr() + cmp + c.arg(cur.ID)
+		if where != "" {
+			k = where + " AND " + k
+		}
+		where = k
+	} else if p.hasCursor {
 		k, err := c.keyset(f, p.SortExpr, o.Schema.idExpr(), cur, asc, p.backward)
 		if err != nil {
 			c.v.Add("cursor", msgCursor)
@@ -201,6 +222,24 @@ func Paginate(o Options, r Request) (*Page, error) {
 	}
 	p.Where, p.Args = where, c.args
 	return p, nil
+}
+
+// fixedBy reports whether filter g pins the sort field f to one exact
+// value for every row: a top-level "all" group with an "is" condition on
+// f, for a type compared exactly (not text, which compares ignoring case).
+func fixedBy(g Group, f Field) bool {
+	if g.Match == Any || len(g.Conditions) == 0 && len(g.Groups) == 0 {
+		return false
+	}
+	if f.Type != Select && f.Type != Number && f.Type != Bool && f.Type != Date {
+		return false
+	}
+	for _, cd := range g.Conditions {
+		if cd.Field == f.Key && cd.Op == Is && len(cd.Values) <= 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // orderBy lists the sort expression and the id in the scan direction.

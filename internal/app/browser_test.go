@@ -2,58 +2,20 @@ package app_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/rapportcrm/rapport/internal/browsertest"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/dbtest"
 )
 
-// browser starts headless Chromium at the given window size. Without a
-// Chromium the test is skipped, except under CI=true where that is a failure.
+// browser starts headless Chromium at the given window size.
 func browser(t *testing.T, width, height int) context.Context {
-	t.Helper()
-	path := os.Getenv("RAPPORT_TEST_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Chromium not found at %s; browser tests must run in CI", path)
-		}
-		t.Skipf("Chromium not found at %s", path)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(width, height),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	// The viewport is emulated: a headless window cannot be made narrower
-	// than Chromium's minimum, a phone's 375 px is.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	// Every later step gets a deadline so a broken page fails, not hangs.
-	tctx, cancel := context.WithTimeout(ctx, 45*time.Second)
-	t.Cleanup(cancel)
-	return tctx
+	return browsertest.New(t, width, height)
 }
 
 func text(ctx context.Context, t *testing.T, sel string) string {

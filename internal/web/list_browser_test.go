@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/rapportcrm/rapport/internal/browsertest"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
@@ -17,31 +18,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/fixture"
 )
 
-// listBrowser starts headless Chromium with a viewport of width × 900, or
-// skips the test when there is no Chromium (fails under CI=true).
-func listBrowser(t *testing.T, width int) context.Context {
-	t.Helper()
-	path := os.Getenv("RAPPORT_TEST_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Chromium not found at %s", path)
-		}
-		t.Skipf("Chromium not found at %s", path)
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromedp.ExecPath(path), chromedp.Headless,
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()))
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), 900)); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancel)
-	return tctx
-}
+func listBrowser(t *testing.T, width int) context.Context { return browsertest.New(t, width, 900) }
 
 // until waits for a JavaScript condition, across page loads, failing the
 // test with what after 10 s.
@@ -66,12 +43,7 @@ func listUntil(ctx context.Context, t *testing.T, what, cond string) {
 }
 
 func listJS[T any](ctx context.Context, t *testing.T, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("%s: %v", expr, err)
-	}
-	return v
+	return browsertest.Eval[T](ctx, t, expr)
 }
 
 // A person sorts the list by a header, builds a filter on a custom field

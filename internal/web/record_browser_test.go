@@ -11,45 +11,18 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/rapportcrm/rapport/internal/activity"
+	"github.com/rapportcrm/rapport/internal/browsertest"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/dbtest"
 	"github.com/rapportcrm/rapport/internal/fixture"
 )
 
-// recBrowser starts headless Chromium with a width × height viewport, or
-// skips the test when there is none (outside CI).
 func recBrowser(t *testing.T, width, height int) context.Context {
-	t.Helper()
-	path := os.Getenv("RAPPORT_TEST_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Chromium not found at %s", path)
-		}
-		t.Skipf("Chromium not found at %s", path)
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromedp.ExecPath(path),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(width, height))
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancel)
-	return tctx
+	return browsertest.New(t, width, height)
 }
 
 func recEval[T any](ctx context.Context, t *testing.T, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
+	return browsertest.Eval[T](ctx, t, expr)
 }
 
 // recShot saves a screenshot when RAPPORT_SCREENSHOTS names a folder, for

@@ -205,14 +205,17 @@ func (s *Service) Delete(ctx context.Context, activityID string) error {
 	})
 }
 
-// Pinned returns the pinned notes of a contact or a company, newest first.
+// Pinned returns the pinned notes of a contact or a company (the notes
+// pinned on the company itself), newest first.
 func (s *Service) Pinned(ctx context.Context, contactID, companyID string) ([]Activity, error) {
 	if _, err := access.Check(ctx, access.Activities, access.Read); err != nil {
 		return nil, err
 	}
 	col, target := "a.contact_id", contactID
 	if contactID == "" {
-		col, target = "a.company_id", companyID
+		// A company's own notes only: its people's pinned notes would
+		// otherwise fill the LIMIT and push them out.
+		col, target = "a.contact_id IS NULL AND a.company_id", companyID
 	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT `+columns+from+` WHERE `+col+` = $1 AND a.pinned = $2
 		AND a.deleted_at IS NULL ORDER BY a.occurred_at DESC LIMIT 20`, target, true)

@@ -1,6 +1,7 @@
 package activity_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -138,6 +139,70 @@ func TestBadActivities(t *testing.T) {
 		viewer, _ := fixture.User(t, d, "viewer")
 		if _, err := svc.Create(viewer, activity.Input{Kind: p("note"), ContactID: &c.ID, Body: p("x")}); !errors.Is(err, apperr.ErrForbidden) {
 			t.Errorf("viewer logged a note: %v", err)
+		}
+	})
+}
+
+// A company's pinned notes are its own: notes pinned on its people, however
+// many and however recent, do not push them out of the banner.
+func TestPinnedOfCompanyKeepsItsOwnNotes(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx, _ := fixture.User(t, d, "owner")
+		users := user.NewService(d)
+		contacts, companies := contact.NewService(d, users), company.NewService(d, users)
+		svc := activity.NewService(d, contacts, companies)
+		acme, err := companies.Create(ctx, company.Input{Name: p("Acme")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := contacts.Create(ctx, contact.Input{FirstName: p("Rita"), CompanyIDs: &[]string{acme.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pin := true
+		old := time.Date(2024, 1, 1, 9, 0, 0, 0, time.UTC)
+		own, err := svc.Create(ctx, activity.Input{Kind: p(activity.Note), CompanyID: &acme.ID,
+			Body: p("Invoices go to the Leeds office"), Pinned: &pin, OccurredAt: &old})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 25 {
+			at := old.Add(time.Duration(i+1) * time.Hour)
+			if _, err := svc.Create(ctx, activity.Input{Kind: p(activity.Note), ContactID: &c.ID,
+				Body: p(fmt.Sprintf("note %d", i)), Pinned: &pin, OccurredAt: &at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pinned, err := svc.Pinned(ctx, "", acme.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, a := range pinned {
+			found = found || a.ID == own.ID
+		}
+		if !found {
+			t.Errorf("Pinned(company) = %d notes without the company's own pinned note", len(pinned))
+		}
+	})
+}
+
+// A forged timeline cursor whose id is not a UUID is a validation error on
+// both engines, not a database error (PostgreSQL cannot cast it to uuid).
+func TestTimelineRejectsCursorWithBadID(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx, _ := fixture.User(t, d, "owner")
+		users := user.NewService(d)
+		contacts, companies := contact.NewService(d, users), company.NewService(d, users)
+		svc := activity.NewService(d, contacts, companies)
+		c, err := contacts.Create(ctx, contact.Input{FirstName: p("Rita")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := base64.RawURLEncoding.EncodeToString([]byte("2025-01-01T09:00:00Z|" + strings.Repeat("z", 36)))
+		_, _, err = svc.Timeline(ctx, activity.TimelineQuery{ContactID: c.ID, After: after})
+		if apperr.AsValidation(err) == nil {
+			t.Errorf("Timeline with a cursor id of 36 z's: err = %v, want a validation error", err)
 		}
 	})
 }

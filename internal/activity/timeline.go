@@ -13,6 +13,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/id"
 )
 
 // Timeline filters: the activity kinds plus System for everything the
@@ -206,7 +207,7 @@ func decodeCursor(c string) (time.Time, string, bool) {
 		return time.Time{}, "", false
 	}
 	at, err := time.Parse(time.RFC3339Nano, ts)
-	if err != nil || len(lastID) != 36 {
+	if err != nil || !id.Valid(lastID) {
 		return time.Time{}, "", false
 	}
 	return at, lastID, true

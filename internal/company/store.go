@@ -69,13 +69,22 @@ func insert(ctx context.Context, tx *db.Tx, c Company) error {
 }
 
 func update(ctx context.Context, tx *db.Tx, c Company) error {
-	_, err := tx.ExecContext(ctx, `UPDATE companies SET name = $2, sort_name = $3, domain = $4, industry = $5,
+	res, err := tx.ExecContext(ctx, `UPDATE companies SET name = $2, sort_name = $3, domain = $4, industry = $5,
 		size = $6, street = $7, city = $8, region = $9, postal_code = $10, country = $11, owner_id = $12,
-		custom = $13, updated_at = $14, updated_by = $15 WHERE id = $1`,
+		custom = $13, updated_at = $14, updated_by = $15 WHERE id = $1 AND deleted_at IS NULL`,
 		c.ID, c.Name, SortName(c.Name), db.NullString(c.Domain), c.Industry, c.Size, c.Address.Street, c.Address.City,
 		c.Address.Region, c.Address.PostalCode, c.Address.Country, db.NullString(c.OwnerID), c.Custom.Encode(),
 		db.T(c.UpdatedAt), db.NullString(c.UpdatedBy))
-	return domainTaken(err)
+	if err != nil {
+		return domainTaken(err)
+	}
+	// Deleted since it was read: indexing it again would bring it back to search.
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return fmt.Errorf("company %s: %w", c.ID, apperr.ErrNotFound)
+	}
+	return nil
 }
 
 // domainTaken turns a race on the unique domain index into the same

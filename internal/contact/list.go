@@ -58,6 +58,7 @@ var builtinFields = []query.Field{
 	{Key: "phone", Label: "Phone", Type: query.Text, Column: "c.phone"},
 	{Key: "job_title", Label: "Job title", Type: query.Text, Column: "c.job_title", NotNull: true},
 	{Key: "company", Label: "Company", Type: query.Text, Column: "m.sort_name"},
+	{Key: "company_id", Label: "Company (id)", Type: query.Ref, Column: "c.company_id"},
 	{Key: "lifecycle_stage", Label: "Lifecycle stage", Type: query.Select, Column: "c.lifecycle_stage", NotNull: true},
 	{Key: "source", Label: "Source", Type: query.Text, Column: "c.source", NotNull: true},
 	{Key: "city", Label: "City", Type: query.Text, Column: "c.city", NotNull: true},
@@ -97,7 +98,7 @@ func (s *Service) Schema(ctx context.Context) (*query.Schema, error) {
 	return query.NewSchema("c", DefaultSort, fields...)
 }
 
-const listFrom = ` FROM contacts c LEFT JOIN companies m ON m.id = c.company_id LEFT JOIN users u ON u.id = c.owner_id
+const listFrom = ` FROM contacts c LEFT JOIN companies m ON m.id = c.company_id AND m.deleted_at IS NULL LEFT JOIN users u ON u.id = c.owner_id
 	WHERE c.deleted_at IS NULL`
 
 // List returns one keyset page of the contacts matching r. It never counts

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rapportcrm/rapport/internal/apperr"
+	"github.com/rapportcrm/rapport/internal/company"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
@@ -104,6 +105,43 @@ func TestListFiltersOnCustomFields(t *testing.T) {
 		n, exact, err := e.contacts.Count(e.ctx, query.Group{}, 5)
 		if n != 5 || exact || err != nil {
 			t.Errorf("capped count = %d exact %v %v; want 5, false", n, exact, err)
+		}
+	})
+}
+
+// A deleted company leaves the contact list: its name is neither shown in
+// the company column nor matched by a filter on it.
+func TestListHidesDeletedCompany(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		acme, err := e.companies.Create(e.ctx, company.Input{Name: p("Acme Ltd")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.contacts.Create(e.ctx, contact.Input{FirstName: p("Ada"), CompanyIDs: &[]string{acme.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.companies.Delete(e.ctx, acme.ID); err != nil {
+			t.Fatal(err)
+		}
+		page, err := e.contacts.List(e.ctx, query.Request{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Rows) != 1 || page.Rows[0].ID != c.ID {
+			t.Fatalf("rows = %+v, want the one contact", page.Rows)
+		}
+		if got := page.Rows[0].CompanyName; got != "" {
+			t.Errorf("company name = %q after the company was deleted, want empty", got)
+		}
+		f := query.Group{Conditions: []query.Condition{{Field: "company", Op: query.Is, Value: "Acme Ltd"}}}
+		page, err = e.contacts.List(e.ctx, query.Request{Filter: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Rows) != 0 {
+			t.Errorf("filter company is Acme Ltd matched %d contacts of the deleted company, want 0", len(page.Rows))
 		}
 	})
 }

@@ -118,16 +118,22 @@ func insert(ctx context.Context, tx *db.Tx, c Contact) error {
 }
 
 func update(ctx context.Context, tx *db.Tx, c Contact) error {
-	_, err := tx.ExecContext(ctx, `UPDATE contacts SET first_name = $2, last_name = $3, display_name = $4,
+	res, err := tx.ExecContext(ctx, `UPDATE contacts SET first_name = $2, last_name = $3, display_name = $4,
 		sort_name = $5, email = $6, phone = $7, job_title = $8, company_id = $9, street = $10, city = $11,
 		region = $12, postal_code = $13, country = $14, birthday = $15, source = $16, lifecycle_stage = $17,
-		owner_id = $18, custom = $19, updated_at = $20, updated_by = $21 WHERE id = $1`,
+		owner_id = $18, custom = $19, updated_at = $20, updated_by = $21 WHERE id = $1 AND deleted_at IS NULL`,
 		c.ID, c.FirstName, c.LastName, c.DisplayName, SortName(c), db.NullString(strings.ToLower(c.PrimaryEmail())),
 		db.NullString(c.PrimaryPhone()), c.JobTitle, db.NullString(c.PrimaryCompany().ID), c.Address.Street,
 		c.Address.City, c.Address.Region, c.Address.PostalCode, c.Address.Country, db.Date(c.Birthday), c.Source,
 		c.Stage, db.NullString(c.OwnerID), c.Custom.Encode(), db.T(c.UpdatedAt), db.NullString(c.UpdatedBy))
 	if err != nil {
 		return fmt.Errorf("contact: update: %w", err)
+	}
+	// Deleted since it was read: rewriting its emails would make them live.
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("contact: update: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("contact %s: %w", c.ID, apperr.ErrNotFound)
 	}
 	for _, table := range []string{"contact_emails", "contact_phones", "contact_companies"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE contact_id = $1`, c.ID); err != nil {

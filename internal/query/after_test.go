@@ -43,3 +43,23 @@ func TestFixedSortValueOrdersByID(t *testing.T) {
 		t.Error("an OR group was taken to pin the sort value")
 	}
 }
+
+func TestRefFields(t *testing.T) {
+	s, err := query.NewSchema("c", query.Sort{Field: "name"},
+		query.Field{Key: "name", Type: query.Text, Column: "c.sort_name", NotNull: true},
+		query.Field{Key: "company_id", Type: query.Ref, Column: "c.company_id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := query.Options{Engine: db.SQLite, Schema: s}
+	where, args, err := query.Compile(o, query.Group{Conditions: []query.Condition{{Field: "company_id", Op: query.Is, Value: "0190F0F0-0000-7000-8000-000000000000"}}})
+	if err != nil || where != "c.company_id = $1" || args[0] != "0190f0f0-0000-7000-8000-000000000000" {
+		t.Errorf("is: %q %v %v", where, args, err)
+	}
+	if _, _, err := query.Compile(o, query.Group{Conditions: []query.Condition{{Field: "company_id", Op: query.Is, Value: "' OR 1=1 --"}}}); err == nil {
+		t.Error("a non-UUID ref value was accepted")
+	}
+	if _, err := query.Paginate(o, query.Request{Sort: query.Sort{Field: "company_id"}}); err == nil {
+		t.Error("sorting by a ref field was accepted")
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/id"
 )
 
 // Options is what compiling a filter or a page needs besides the request.
@@ -207,6 +208,10 @@ func (c *compiler) empty(f Field, x string) string {
 		return "(" + x + " IS NULL OR " + x + " = '[]')"
 	case Tag:
 		return "(NOT EXISTS (" + x + "))"
+	case Ref:
+		if strings.HasPrefix(strings.TrimSpace(x), "SELECT ") {
+			return "(NOT EXISTS (" + x + "))"
+		}
 	}
 	return "(" + x + " IS NULL)"
 }
@@ -256,6 +261,16 @@ func (c *compiler) match(f Field, x string, op Op, it item) string {
 			return x + " @> " + c.arg(string(j)) + "::jsonb"
 		}
 		return "EXISTS (SELECT 1 FROM json_each(" + x + ") WHERE value = " + c.arg(o) + ")"
+	case Ref:
+		v := strings.ToLower(strings.TrimSpace(it.text))
+		if !id.Valid(v) {
+			c.v.Add(it.path, "Choose a record from the list.")
+			return ""
+		}
+		if strings.HasPrefix(strings.TrimSpace(x), "SELECT ") {
+			return c.arg(v) + " IN (" + x + ")"
+		}
+		return x + " = " + c.arg(v)
 	case Tag:
 		t := strings.ToLower(strings.TrimSpace(it.text))
 		if t == "" {

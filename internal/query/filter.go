@@ -47,6 +47,7 @@ var allowedOps = map[Type][]Op{
 	Select:      {Is, IsNot, Empty, NotEmpty},
 	MultiSelect: {Is, IsNot, Contains, Empty, NotEmpty},
 	Tag:         {HasTag, NotHasTag, Empty, NotEmpty},
+	Ref:         {Is, IsNot, Empty, NotEmpty},
 }
 
 // Ops returns the operators a field of type t accepts, for filter menus.

@@ -231,7 +231,8 @@ func fixedBy(g Group, f Field) bool {
 	if g.Match == Any || len(g.Conditions) == 0 && len(g.Groups) == 0 {
 		return false
 	}
-	if f.Type != Select && f.Type != Number && f.Type != Bool && f.Type != Date {
+	// Not Bool: "is no" also matches rows that have no value.
+	if f.Type != Select && f.Type != Number && f.Type != Date {
 		return false
 	}
 	for _, cd := range g.Conditions {

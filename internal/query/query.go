@@ -32,6 +32,10 @@ const (
 	Select      Type = "select"      // one of Field.Options
 	MultiSelect Type = "multiselect" // a JSON array of Field.Options
 	Tag         Type = "tag"         // the tags attached to the row
+	// Ref is the id (UUID) of another record, compared exactly so that an
+	// index on the column serves it. Column may also be a subquery that
+	// selects the ids of the records linked to the row (like Tag).
+	Ref Type = "ref"
 )
 
 // Field describes one filterable and (for every type but MultiSelect and
@@ -64,7 +68,7 @@ func CustomField(key, label string, t Type, options ...string) Field {
 	return Field{Key: "cf." + key, Label: label, Type: t, Custom: key, Options: options}
 }
 
-func (f Field) sortable() bool { return f.Type != MultiSelect && f.Type != Tag }
+func (f Field) sortable() bool { return f.Type != MultiSelect && f.Type != Tag && f.Type != Ref }
 
 func (f Field) label() string {
 	if f.Label != "" {

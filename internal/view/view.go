@@ -109,6 +109,9 @@ func (s *Service) Save(ctx context.Context, schema *query.Schema, v View) (View,
 	if err != nil {
 		return v, err
 	}
+	if v.ID != "" && !id.Valid(v.ID) {
+		return v, fmt.Errorf("view %q: %w", v.ID, apperr.ErrNotFound)
+	}
 	var val apperr.Validation
 	record.Text(&val, "name", &v.Name, 100, false)
 	if v.Name == "" {

@@ -227,6 +227,9 @@ func fbTreeGroup(g query.Group, path string, depth int, schema *query.Schema, v 
 func fbTreeCond(c query.Condition, path string, schema *query.Schema, v *apperr.Validation, users map[string]string) fbCond {
 	out := fbCond{Path: path, Field: c.Field, Op: string(c.Op), Errors: fbMessagesFor(v, path)}
 	for _, f := range schema.Fields() {
+		if f.Type == query.Ref && f.Key != c.Field {
+			continue // ids are filtered by links such as a company's "all contacts", not typed
+		}
 		out.Fields = append(out.Fields, fbOption{Value: f.Key, Label: f.Label, Selected: f.Key == c.Field})
 	}
 	f, ok := schema.Field(c.Field)

@@ -85,6 +85,10 @@ type listColumn struct {
 func listAvailableColumns(schema *query.Schema) []listColumn {
 	var out []listColumn
 	for _, f := range schema.Fields() {
+		if f.Type == query.Ref {
+			// Record ids filter (a company's people); they are no column.
+			continue
+		}
 		c := listColumn{Key: f.Key, Label: f.Label, Type: f.Type,
 			Sortable: f.Type != query.Tag && f.Type != query.MultiSelect}
 		if strings.HasPrefix(f.Key, "cf.") {

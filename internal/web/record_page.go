@@ -121,17 +121,17 @@ func (s *Server) recordView(r *http.Request, rec recordRef) (recordView, error) 
 	return v, err
 }
 
-// people fills in the first contacts of a company page. The contact list
-// filters on the company's name (its primary company), the same filter
-// the "all contacts" link opens.
+// people fills in the first contacts of a company page: those whose
+// primary company it is, by the indexed company_id filter that the "all
+// contacts" link opens too.
 func (s *Server) people(r *http.Request, v *recordView) error {
 	page, err := s.contacts.List(r.Context(), query.Request{Limit: 20, Sort: query.Sort{Field: "name"},
-		Filter: query.Group{Conditions: []query.Condition{{Field: "company", Op: query.Is, Value: v.Company.Name}}}})
+		Filter: query.Group{Conditions: []query.Condition{{Field: "company_id", Op: query.Is, Value: v.Company.ID}}}})
 	if err != nil {
 		return err
 	}
 	v.People = page.Rows
-	v.PeopleURL = "/contacts?" + url.Values{"company": {v.Company.Name}}.Encode()
+	v.PeopleURL = "/contacts?" + url.Values{"company_id": {v.Company.ID}}.Encode()
 	return nil
 }
 

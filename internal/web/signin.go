@@ -248,7 +248,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 
 // safeNext allows only a path on this site as the place to return to.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	// Browsers drop tabs and newlines before resolving: "/\t/x" is "//x".
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\t\r\n\\") {
 		return "/"
 	}
 	return next

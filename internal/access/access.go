@@ -29,6 +29,7 @@ const (
 	Activities   = "activities"
 	CustomFields = "custom_fields"
 	Views        = "views"
+	Settings     = "settings"
 )
 
 // Actor is the user (or the system) on whose behalf a service runs.
@@ -81,7 +82,7 @@ func Allowed(a Actor, object string, action Action) bool {
 	case "owner", "admin":
 		return true
 	case "manager", "member":
-		if object == CustomFields {
+		if object == CustomFields || object == Settings {
 			return action == Read
 		}
 		return true

@@ -12,8 +12,6 @@ import (
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/customfield"
-	"github.com/rapportcrm/rapport/internal/db"
-	"github.com/rapportcrm/rapport/internal/phone"
 	"github.com/rapportcrm/rapport/internal/setting"
 )
 
@@ -101,17 +99,12 @@ func (s *Server) settingsGeneralSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	region := strings.ToUpper(strings.TrimSpace(r.PostFormValue("phone_region")))
-	if !phone.ValidRegion(region) {
-		var v apperr.Validation
-		v.Add("phone_region", "Choose a region from the list.")
-		s.render(w, r, http.StatusUnprocessableEntity, "settings_general", generalView{page: s.page(r, "General settings"),
-			Region: region, Regions: regions(), CanEdit: true, Errors: &v})
-		return
-	}
-	ctx := r.Context()
-	if err := s.db.WithTx(ctx, func(tx *db.Tx) error {
-		return setting.Set(ctx, tx, setting.PhoneRegion, region)
-	}); err != nil {
+	if err := setting.ChangeRegion(r.Context(), s.db, region); err != nil {
+		if v := apperr.AsValidation(err); v != nil {
+			s.render(w, r, http.StatusUnprocessableEntity, "settings_general", generalView{page: s.page(r, "General settings"),
+				Region: region, Regions: regions(), CanEdit: true, Errors: v})
+			return
+		}
 		s.fail(w, r, err)
 		return
 	}

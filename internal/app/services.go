@@ -28,6 +28,7 @@ func newServices(d *db.DB) *services {
 	users := user.NewService(d)
 	contacts := contact.NewService(d, users)
 	companies := company.NewService(d, users)
+	companies.OnMerge(contacts.ReindexCompany)
 	return &services{
 		users:      users,
 		contacts:   contacts,

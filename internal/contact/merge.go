@@ -228,3 +228,37 @@ func nonNilSlice[T any](s []T) []T {
 	}
 	return s
 }
+
+// ReindexCompany refreshes the search entries of the contacts now linked
+// to a company that absorbed others in a merge, whose entries still name
+// the merged companies. It is a company merge hook; the app registers it.
+func (s *Service) ReindexCompany(ctx context.Context, tx *db.Tx, survivorID string, _ []string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT cc.contact_id FROM contact_companies cc JOIN contacts c ON c.id = cc.contact_id
+		WHERE cc.company_id = $1 AND c.deleted_at IS NULL`, survivorID)
+	if err != nil {
+		return fmt.Errorf("contact: reindex company: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var cid string
+		if err := rows.Scan(&cid); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, cid)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, cid := range ids {
+		c, err := s.load(ctx, tx, cid)
+		if err != nil {
+			return err
+		}
+		if err := index(ctx, tx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/dbtest"
 	"github.com/rapportcrm/rapport/internal/event"
+	"github.com/rapportcrm/rapport/internal/search"
 )
 
 func TestDuplicatesAndMerge(t *testing.T) {
@@ -95,6 +96,45 @@ func TestDuplicatesAndMerge(t *testing.T) {
 		}
 		if groups, _ := e.contacts.Duplicates(e.ctx, 10); len(groups) != 0 {
 			t.Errorf("duplicates after the merge: %+v", groups)
+		}
+	})
+}
+
+func TestCompanyMergeReindexesItsContacts(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		e.companies.OnMerge(e.contacts.ReindexCompany)
+		keep, err := e.companies.Create(e.ctx, company.Input{Name: p("Initech")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gone, err := e.companies.Create(e.ctx, company.Input{Name: p("Initrode")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.contacts.Create(e.ctx, contact.Input{FirstName: p("Peter"), CompanyIDs: &[]string{gone.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.companies.Merge(e.ctx, company.MergeInput{SurvivorID: keep.ID, MergedIDs: []string{gone.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		for q, want := range map[string]int{"peter initech": 1, "peter initrode": 0} {
+			groups, err := search.Query(e.ctx, d.R, d.Engine, q, search.Options{Kinds: []string{"contact"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, g := range groups {
+				for _, h := range g.Hits {
+					if h.ID == c.ID {
+						n++
+					}
+				}
+			}
+			if n != want {
+				t.Errorf("search %q finds the contact %d times, want %d", q, n, want)
+			}
 		}
 	})
 }

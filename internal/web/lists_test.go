@@ -181,7 +181,7 @@ func TestListDefaultPage(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		e := newListEnv(t, d)
 		e.do(newClient(), "GET", "/contacts", nil, nil).expect(t, 303, "/login?next=%2Fcontacts")
-		e.get("/contacts").expect(t, 200, "", "No contacts yet", `href="/contacts/new"`, "Add your first contact")
+		e.get("/contacts").expect(t, 200, "", "No contacts yet", `href="/contacts/new"`, "Add your first contact", `href="/contacts/duplicates"`)
 		e.get("/companies").expect(t, 200, "", "No companies yet", `href="/companies/new"`, "Add your first company")
 
 		acme, err := e.companies.Create(e.ctx, company.Input{Name: fixture.Ptr("Acme"), Domain: fixture.Ptr("acme.example"),

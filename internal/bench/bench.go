@@ -29,7 +29,8 @@ type Options struct {
 	// PostgresURL names an empty PostgreSQL database (or schema, through
 	// search_path) to build the data set in.
 	PostgresURL string
-	// Duration bounds each load measurement; MaxOps bounds its count.
+	// Duration bounds each measurement; MaxOps, when above 0, also bounds
+	// its count (per client for load tests).
 	Duration time.Duration
 	MaxOps   int
 	// Clients is the number of concurrent connections for load tests.
@@ -53,6 +54,8 @@ type Result struct {
 	HigherIsBetter bool
 	// Detail holds extra figures (p50/p99, counts).
 	Detail string
+	// Samples and BaseSamples are how many operations were measured.
+	Samples, BaseSamples int
 	// Target is the goal from the issues, "" when none; Met says whether
 	// this run reached it.
 	Target string

@@ -34,6 +34,9 @@ func TestRunEndToEnd(t *testing.T) {
 				if r.Value <= 0 || r.Base <= 0 {
 					t.Errorf("%s: value %v, baseline %v", r.Operation, r.Value, r.Base)
 				}
+				if r.Samples < 2 || r.BaseSamples < 2 {
+					t.Errorf("%s: %d and %d samples; a percentile needs more than one", r.Operation, r.Samples, r.BaseSamples)
+				}
 			}
 			if len(ops) < 6 {
 				t.Errorf("%d operations measured: %v", len(ops), ops)

@@ -95,7 +95,7 @@ func (e *env) httpOps() error {
 		return fmt.Errorf("sign in for the benchmark: %s", res.Status)
 	}
 	list := listRequest.Values().Encode()
-	load := Limits{Clients: e.o.Clients, Duration: e.o.Duration, MaxOps: max(e.o.MaxOps, 1) * e.o.Clients, Warmup: 10}
+	load := Limits{Clients: e.o.Clients, Duration: e.o.Duration, MaxOps: e.o.MaxOps * e.o.Clients, Warmup: 10}
 	pages := []struct {
 		name, app, bare, target string
 		ratio                   float64
@@ -110,18 +110,18 @@ func (e *env) httpOps() error {
 		if strings.Contains(p.target, "p99") {
 			met = met && app.P99 < 250*time.Millisecond
 		}
-		e.add(Result{Operation: fmt.Sprintf("%s, %d connections", p.name, e.o.Clients), Baseline: "bare handler, plain SQL, same rows",
+		e.add(Result{Samples: app.N, BaseSamples: bare.N, Operation: fmt.Sprintf("%s, %d connections", p.name, e.o.Clients), Baseline: "bare handler, plain SQL, same rows",
 			Unit: "req/s", Value: app.PerSecond(), Base: bare.PerSecond(), HigherIsBetter: true, Target: p.target, Met: met,
 			Detail: fmt.Sprintf("p99 %.1f / %.1f ms, errors %d", ms(app.P99), ms(bare.P99), app.Errors)})
 	}
 	one := run(e.ctx, e.single(), func(ctx context.Context, _, _ int) error { return get(ctx, c, appURL+pages[0].app) })
 	oneBare := run(e.ctx, e.single(), func(ctx context.Context, _, _ int) error { return get(ctx, c, bareURL+"/html") })
-	e.add(Result{Operation: "contact list as HTML, one client", Baseline: "bare handler", Unit: "ms p95",
+	e.add(Result{Samples: one.N, BaseSamples: oneBare.N, Operation: "contact list as HTML, one client", Baseline: "bare handler", Unit: "ms p95",
 		Value: ms(one.P95), Base: ms(oneBare.P95), Target: "p95 under 20 ms (SQLite)", Met: one.P95 < 20*time.Millisecond,
 		Detail: fmt.Sprintf("p50 %.2f / %.2f ms", ms(one.P50), ms(oneBare.P50))})
 	page := run(e.ctx, e.single(), func(ctx context.Context, _, _ int) error { return get(ctx, c, appURL+"/contacts/"+e.deepID) })
 	pageBare := run(e.ctx, e.single(), func(ctx context.Context, _, _ int) error { return get(ctx, c, bareURL+"/timeline") })
-	e.add(Result{Operation: "contact page with 500 timeline entries (HTTP)", Baseline: "bare handler, plain SQL",
+	e.add(Result{Samples: page.N, BaseSamples: pageBare.N, Operation: "contact page with 500 timeline entries (HTTP)", Baseline: "bare handler, plain SQL",
 		Unit: "ms p95", Value: ms(page.P95), Base: ms(pageBare.P95), Target: "p95 under 30 ms", Met: page.P95 < 30*time.Millisecond,
 		Detail: fmt.Sprintf("p50 %.2f / %.2f ms", ms(page.P50), ms(pageBare.P50))})
 	return e.restCreate(c, appURL)
@@ -130,7 +130,7 @@ func (e *env) httpOps() error {
 // restCreate posts contacts to the API from 8 clients.
 func (e *env) restCreate(c *http.Client, appURL string) error {
 	var n atomic.Int64
-	l := Limits{Clients: 8, Duration: e.o.Duration, MaxOps: max(e.o.MaxOps, 1)}
+	l := Limits{Clients: 8, Duration: e.o.Duration, MaxOps: e.o.MaxOps}
 	s := run(e.ctx, l, func(ctx context.Context, _, _ int) error {
 		i := n.Add(1)
 		body, _ := json.Marshal(map[string]any{"first_name": "Rest", "last_name": fmt.Sprint(i),
@@ -152,7 +152,7 @@ func (e *env) restCreate(c *http.Client, appURL string) error {
 		return nil
 	})
 	base := run(e.ctx, l, func(ctx context.Context, _, _ int) error { return e.plainInsert(ctx, int(n.Add(1))) })
-	e.add(Result{Operation: "create a contact over REST, 8 clients", Baseline: "one-row INSERT transactions",
+	e.add(Result{Samples: s.N, BaseSamples: base.N, Operation: "create a contact over REST, 8 clients", Baseline: "one-row INSERT transactions",
 		Unit: "req/s", Value: s.PerSecond(), Base: base.PerSecond(), HigherIsBetter: true,
 		Detail: fmt.Sprintf("p95 %.1f / %.1f ms, errors %d", ms(s.P95), ms(base.P95), s.Errors)})
 	return nil

@@ -77,7 +77,7 @@ func (e *env) add(r Result) {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func (e *env) single() Limits {
-	return Limits{Clients: 1, Duration: e.o.Duration, MaxOps: max(e.o.MaxOps, 1), Warmup: 5}
+	return Limits{Clients: 1, Duration: e.o.Duration, MaxOps: e.o.MaxOps, Warmup: 5}
 }
 
 // deepContact gives one contact 500 activities for the timeline benchmark.
@@ -142,7 +142,7 @@ func (e *env) listPage() error {
 		_, err := e.plainRows(ctx, plainList, "other")
 		return err
 	})
-	e.add(Result{Operation: "contact list, 50 rows, filter + sort (service)", Baseline: "plain SQL, same rows",
+	e.add(Result{Samples: svc.N, BaseSamples: base.N, Operation: "contact list, 50 rows, filter + sort (service)", Baseline: "plain SQL, same rows",
 		Unit: "ms p95", Value: ms(svc.P95), Base: ms(base.P95),
 		Detail: fmt.Sprintf("p50 %.2f / %.2f ms", ms(svc.P50), ms(base.P50))})
 	return nil
@@ -178,7 +178,7 @@ func (e *env) deepPage() error {
 		_, err := e.contacts.List(ctx, query.Request{Sort: sort})
 		return err
 	})
-	e.add(Result{Operation: fmt.Sprintf("contact list page %d (keyset)", pageNo), Baseline: "page 1",
+	e.add(Result{Samples: deep.N, BaseSamples: first.N, Operation: fmt.Sprintf("contact list page %d (keyset)", pageNo), Baseline: "page 1",
 		Unit: "ms p50", Value: ms(deep.P50), Base: ms(first.P50), Target: "at most 2x page 1",
 		Met: deep.P50 <= 2*first.P50, Detail: fmt.Sprintf("p95 %.2f / %.2f ms", ms(deep.P95), ms(first.P95))})
 	return nil
@@ -202,7 +202,7 @@ func (e *env) customFilter() error {
 		_, err := e.plainRows(ctx, plain, "Enterprise")
 		return err
 	})
-	e.add(Result{Operation: "filter on an indexed custom field (service)", Baseline: "plain SQL query",
+	e.add(Result{Samples: svc.N, BaseSamples: base.N, Operation: "filter on an indexed custom field (service)", Baseline: "plain SQL query",
 		Unit: "ms p95", Value: ms(svc.P95), Base: ms(base.P95), Target: "at most 1.5x the plain query",
 		Met: svc.P95 <= base.P95*3/2, Detail: fmt.Sprintf("p50 %.2f / %.2f ms", ms(svc.P50), ms(base.P50))})
 	return nil
@@ -226,7 +226,7 @@ func (e *env) globalSearch() error {
 		_, err := e.plainRows(ctx, plain, arg(firstWord(searchTerms[i%len(searchTerms)])))
 		return err
 	})
-	e.add(Result{Operation: "global search, words and 2-4 character prefixes", Baseline: "plain FTS query",
+	e.add(Result{Samples: svc.N, BaseSamples: base.N, Operation: "global search, words and 2-4 character prefixes", Baseline: "plain FTS query",
 		Unit: "ms p95", Value: ms(svc.P95), Base: ms(base.P95), Target: "p95 under 100 ms",
 		Met: svc.P95 < 100*time.Millisecond, Detail: fmt.Sprintf("p50 %.2f / %.2f ms", ms(svc.P50), ms(base.P50))})
 	return nil

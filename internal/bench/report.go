@@ -40,8 +40,8 @@ func (r *Report) Markdown(w io.Writer, machine string) {
 	fmt.Fprintln(w, "| engine | operation | value | baseline (same run) | ratio | target | detail |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 	for _, x := range r.Results {
-		fmt.Fprintf(w, "| %s | %s | %s | %s: %s | %s | %s | %s |\n", x.Engine, x.Operation, value(x.Value, x.Unit),
-			x.Baseline, value(x.Base, x.Unit), ratio(x), verdict(x), x.Detail)
+		fmt.Fprintf(w, "| %s | %s | %s | %s: %s | %s | %s | %s; %d / %d samples |\n", x.Engine, x.Operation, value(x.Value, x.Unit),
+			x.Baseline, value(x.Base, x.Unit), ratio(x), verdict(x), x.Detail, x.Samples, x.BaseSamples)
 	}
 }
 

@@ -32,7 +32,7 @@ func (e *env) timeline() error {
 			ORDER BY occurred_at DESC, id DESC LIMIT 51`, e.deepID)
 		return err
 	})
-	e.add(Result{Operation: "contact record + 500-entry timeline, first page (service)", Baseline: "plain SQL for the same rows",
+	e.add(Result{Samples: svc.N, BaseSamples: base.N, Operation: "contact record + 500-entry timeline, first page (service)", Baseline: "plain SQL for the same rows",
 		Unit: "ms p95", Value: ms(svc.P95), Base: ms(base.P95), Target: "p95 under 30 ms",
 		Met: svc.P95.Milliseconds() < 30, Detail: fmt.Sprintf("p50 %.2f / %.2f ms", ms(svc.P50), ms(base.P50))})
 	return nil
@@ -43,7 +43,7 @@ func (e *env) timeline() error {
 // of plain SQL.
 func (e *env) createContacts() error {
 	var n atomic.Int64
-	l := Limits{Clients: 8, Duration: e.o.Duration, MaxOps: max(e.o.MaxOps, 1)}
+	l := Limits{Clients: 8, Duration: e.o.Duration, MaxOps: e.o.MaxOps}
 	svc := run(e.ctx, l, func(ctx context.Context, _, _ int) error {
 		i := n.Add(1)
 		_, err := e.contacts.Create(ctx, contact.Input{FirstName: ptr("Bench"), LastName: ptr(fmt.Sprint(i)),
@@ -51,7 +51,7 @@ func (e *env) createContacts() error {
 		return err
 	})
 	base := run(e.ctx, l, func(ctx context.Context, _, _ int) error { return e.plainInsert(ctx, int(n.Add(1))) })
-	e.add(Result{Operation: "create a contact, 8 clients (service)", Baseline: "one-row INSERT transactions",
+	e.add(Result{Samples: svc.N, BaseSamples: base.N, Operation: "create a contact, 8 clients (service)", Baseline: "one-row INSERT transactions",
 		Unit: "ops/s", Value: svc.PerSecond(), Base: base.PerSecond(), HigherIsBetter: true,
 		Detail: fmt.Sprintf("p95 %.1f / %.1f ms, errors %d", ms(svc.P95), ms(base.P95), svc.Errors)})
 	return nil

@@ -79,16 +79,8 @@ func listContactCell(x contact.Row, col listColumn, fx *listCellFormat) listCell
 		c.Text = x.Country
 	case "birthday":
 		c.Text = x.Birthday
-	case "owner":
-		c.Text = x.OwnerName
-	case listTagKey:
-		c.Kind, c.Tags = "tags", x.Tags
-	case "created_at":
-		c.Kind, c.Time = "time", x.CreatedAt
-	case "updated_at":
-		c.Kind, c.Time = "time", x.UpdatedAt
 	default:
-		c.Text = fx.custom(col, x.Custom)
+		return listSharedCell(c, col, fx, listShared{x.OwnerName, x.Tags, x.CreatedAt, x.UpdatedAt, x.Custom})
 	}
 	return c
 }
@@ -108,16 +100,34 @@ func listCompanyCell(x company.Row, col listColumn, fx *listCellFormat) listCell
 		c.Text = x.City
 	case "country":
 		c.Text = x.Country
-	case "owner":
-		c.Text = x.OwnerName
-	case listTagKey:
-		c.Kind, c.Tags = "tags", x.Tags
-	case "created_at":
-		c.Kind, c.Time = "time", x.CreatedAt
-	case "updated_at":
-		c.Kind, c.Time = "time", x.UpdatedAt
 	default:
-		c.Text = fx.custom(col, x.Custom)
+		return listSharedCell(c, col, fx, listShared{x.OwnerName, x.Tags, x.CreatedAt, x.UpdatedAt, x.Custom})
+	}
+	return c
+}
+
+// listShared holds the columns contacts and companies both have.
+type listShared struct {
+	owner            string
+	tags             []string
+	created, updated time.Time
+	custom           customfield.Values
+}
+
+// listSharedCell fills c for a column every record kind has: owner, tags,
+// times and custom fields.
+func listSharedCell(c listCell, col listColumn, fx *listCellFormat, x listShared) listCell {
+	switch col.Key {
+	case "owner":
+		c.Text = x.owner
+	case listTagKey:
+		c.Kind, c.Tags = "tags", x.tags
+	case "created_at":
+		c.Kind, c.Time = "time", x.created
+	case "updated_at":
+		c.Kind, c.Time = "time", x.updated
+	default:
+		c.Text = fx.custom(col, x.custom)
 	}
 	return c
 }

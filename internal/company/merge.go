@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/rapportcrm/rapport/internal/access"
-	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/record"
@@ -21,15 +20,9 @@ var MergeFields = []struct{ Key, Label string }{
 	{"owner_id", "Owner"}, {"address", "Address"},
 }
 
-// MergeInput names the survivor, the companies merged into it, and for
-// each field (a MergeFields key or "custom.<key>") the company whose value
-// to keep. A field without a choice keeps the survivor's value, or the
-// first non-empty value of the others when the survivor has none.
-type MergeInput struct {
-	SurvivorID string            `json:"survivor_id"`
-	MergedIDs  []string          `json:"merged_ids"`
-	Choices    map[string]string `json:"choices,omitempty"`
-}
+// MergeInput names the survivor, the companys merged into it and the
+// value chosen for each field.
+type MergeInput = record.MergeInput
 
 // Merge folds the merged companies into the survivor. Tags are combined;
 // the merged companies' contacts (links and primary company), activities
@@ -43,34 +36,13 @@ func (s *Service) Merge(ctx context.Context, in MergeInput) (Company, error) {
 	if _, err := access.Check(ctx, access.Companies, access.Delete); err != nil {
 		return Company{}, err
 	}
-	var v apperr.Validation
-	ids := slices.DeleteFunc(slices.Clone(in.MergedIDs), func(x string) bool { return x == in.SurvivorID || x == "" })
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	if len(ids) == 0 {
-		v.Add("merged_ids", "Choose at least one other company to merge.")
-		return Company{}, v.Err()
-	}
-	survivor, err := s.load(ctx, s.db.R, in.SurvivorID)
+	all, ids, err := record.LoadMerge(ctx, in, "company", func(ctx context.Context, id string) (Company, error) {
+		return s.load(ctx, s.db.R, id)
+	}, func(x Company) string { return x.ID })
 	if err != nil {
-		return survivor, err
+		return Company{}, err
 	}
-	all := []Company{survivor}
-	for _, mid := range ids {
-		c, err := s.load(ctx, s.db.R, mid)
-		if err != nil {
-			return survivor, err
-		}
-		all = append(all, c)
-	}
-	for field, from := range in.Choices {
-		if !slices.ContainsFunc(all, func(c Company) bool { return c.ID == from }) {
-			v.Add("choices."+field, "Choose one of the companies being merged.")
-		}
-	}
-	if err := v.Err(); err != nil {
-		return survivor, err
-	}
+	survivor := all[0]
 	merged := combine(all, in.Choices)
 	merged.UpdatedAt, merged.UpdatedBy = db.Now(), actor.UserID
 	err = s.db.WithTx(ctx, func(tx *db.Tx) error {

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/rapportcrm/rapport/internal/access"
-	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/company"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
@@ -29,15 +28,9 @@ var MergeFields = []struct{ Key, Label string }{
 	{"owner_id", "Owner"}, {"address", "Address"},
 }
 
-// MergeInput names the survivor, the contacts merged into it, and for each
-// field (a MergeFields key or "custom.<key>") the contact whose value to
-// keep. A field without a choice keeps the survivor's value, or the first
-// non-empty value of the others when the survivor has none.
-type MergeInput struct {
-	SurvivorID string            `json:"survivor_id"`
-	MergedIDs  []string          `json:"merged_ids"`
-	Choices    map[string]string `json:"choices,omitempty"`
-}
+// MergeInput names the survivor, the contacts merged into it and the
+// value chosen for each field.
+type MergeInput = record.MergeInput
 
 // Merge folds the merged contacts into the survivor. Emails, phones,
 // companies and tags are combined; every activity, event and (through
@@ -51,34 +44,13 @@ func (s *Service) Merge(ctx context.Context, in MergeInput) (Contact, error) {
 	if _, err := access.Check(ctx, access.Contacts, access.Delete); err != nil {
 		return Contact{}, err
 	}
-	var v apperr.Validation
-	ids := slices.DeleteFunc(slices.Clone(in.MergedIDs), func(x string) bool { return x == in.SurvivorID || x == "" })
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	if len(ids) == 0 {
-		v.Add("merged_ids", "Choose at least one other contact to merge.")
-		return Contact{}, v.Err()
-	}
-	survivor, err := s.load(ctx, s.db.R, in.SurvivorID)
+	all, ids, err := record.LoadMerge(ctx, in, "contact", func(ctx context.Context, id string) (Contact, error) {
+		return s.load(ctx, s.db.R, id)
+	}, func(x Contact) string { return x.ID })
 	if err != nil {
-		return survivor, err
+		return Contact{}, err
 	}
-	all := []Contact{survivor}
-	for _, mid := range ids {
-		c, err := s.load(ctx, s.db.R, mid)
-		if err != nil {
-			return survivor, err
-		}
-		all = append(all, c)
-	}
-	for field, from := range in.Choices {
-		if !slices.ContainsFunc(all, func(c Contact) bool { return c.ID == from }) {
-			v.Add("choices."+field, "Choose one of the contacts being merged.")
-		}
-	}
-	if err := v.Err(); err != nil {
-		return survivor, err
-	}
+	survivor := all[0]
 	merged := combine(all, in.Choices)
 	merged.UpdatedAt, merged.UpdatedBy = db.Now(), actor.UserID
 	err = s.db.WithTx(ctx, func(tx *db.Tx) error {

@@ -1,11 +1,18 @@
 // Package access says who is acting and what they may do. Services read the
 // actor from the context and check it before they touch data, so the web
 // pages, the REST API and the shell commands obey the same rules.
+//
+// Two questions are asked. Check: may this actor do this action to this
+// kind of object at all (the role's permissions)? And visibility: which
+// records of that kind may the actor see (the role's scope: their own, their
+// teams', or all)? A record outside the scope is reported as not found, so
+// its existence is not given away.
 package access
 
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/rapportcrm/rapport/internal/apperr"
 )
@@ -13,7 +20,7 @@ import (
 // Action is something a role may be allowed to do to an object.
 type Action string
 
-// Actions on customer data.
+// Actions on objects.
 const (
 	Read   Action = "read"
 	Create Action = "create"
@@ -22,7 +29,11 @@ const (
 	Export Action = "export"
 )
 
-// Objects the permission model knows.
+// Actions lists every action in the order pages show them.
+var Actions = []Action{Read, Create, Update, Delete, Export}
+
+// Objects the permission model knows from the start; later domains add
+// theirs with Register.
 const (
 	Contacts     = "contacts"
 	Companies    = "companies"
@@ -30,6 +41,8 @@ const (
 	CustomFields = "custom_fields"
 	Views        = "views"
 	Settings     = "settings"
+	Users        = "users"
+	Audit        = "audit"
 )
 
 // Actor is the user (or the system) on whose behalf a service runs.
@@ -37,9 +50,17 @@ type Actor struct {
 	UserID string
 	Name   string
 	Role   string
+	// Scope is which records the actor sees; "" means ScopeAll.
+	Scope Scope
+	// Perms are a custom role's permissions; nil for built-in roles, whose
+	// rules are in code.
+	Perms Perms
 	// System marks work started by Rapport itself (demo data, shell
 	// commands run by the machine's operator); it may do everything.
 	System bool
+	// Address and UserAgent say where a request came from, for the audit log.
+	Address   string
+	UserAgent string
 }
 
 // SystemActor acts for the operator of the machine.
@@ -71,25 +92,41 @@ func Check(ctx context.Context, object string, action Action) (Actor, error) {
 	return a, nil
 }
 
-// Allowed reports whether a may do action to object. Viewers read; members
-// and above work with customer data; only admins and owners change the
-// schema (custom fields).
+// Allowed reports whether a may do action to object.
 func Allowed(a Actor, object string, action Action) bool {
 	if a.System {
 		return true
 	}
-	switch a.Role {
+	if a.Perms != nil {
+		return slices.Contains(a.Perms[object], action)
+	}
+	return builtinAllows(a.Role, object, action)
+}
+
+// builtinAllows is the rule of the five built-in roles. Owners and admins
+// do everything (who may manage owners is the user service's rule);
+// managers and members work with customer data, managers also export it;
+// viewers read. Only owners and admins administer (users, audit) or change
+// the schema and settings.
+func builtinAllows(role, object string, action Action) bool {
+	switch role {
 	case "owner", "admin":
 		return true
-	case "manager", "member":
-		if object == CustomFields || object == Settings {
-			return action == Read
-		}
-		return true
-	case "viewer":
-		return action == Read || (object == Views && action != Delete)
+	case "manager", "member", "viewer":
+	default:
+		return false
 	}
-	return false
+	if o, ok := objectByName(object); ok && o.Admin {
+		return action == Read && (object == CustomFields || object == Settings)
+	}
+	switch role {
+	case "manager":
+		return true
+	case "member":
+		return action != Export
+	default: // viewer
+		return action == Read || (object == Views && (action == Create || action == Update))
+	}
 }
 
 // ActorID is the user ID to record as created_by/updated_by: empty for the

@@ -77,7 +77,7 @@ type client struct {
 
 func (e *env) as(u user.User) *client {
 	e.mu.Lock()
-	e.actors[u.ID] = access.Actor{UserID: u.ID, Name: u.Name, Role: u.Role}
+	e.actors[u.ID] = u.Actor()
 	e.mu.Unlock()
 	return &client{e: e, token: u.ID}
 }

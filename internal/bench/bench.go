@@ -179,7 +179,7 @@ func actor(ctx context.Context, d *db.DB) (context.Context, error) {
 	}
 	for _, u := range users {
 		if u.Email == demo.OwnerEmail {
-			return access.WithActor(ctx, access.Actor{UserID: u.ID, Name: u.Name, Role: u.Role}), nil
+			return access.WithActor(ctx, u.Actor()), nil
 		}
 	}
 	return nil, errors.New("bench: the demo owner is missing")

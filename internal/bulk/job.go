@@ -211,7 +211,7 @@ func (s *Service) actAs(ctx context.Context, userID string) (context.Context, st
 	if !u.DisabledAt.IsZero() {
 		return ctx, "The user who started this has been deactivated.", nil
 	}
-	return access.WithActor(ctx, access.Actor{UserID: u.ID, Name: u.Name, Role: u.Role}), "", nil
+	return access.WithActor(ctx, u.Actor()), "", nil
 }
 
 // fail ends an operation with a message, and completes the job with it.

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rapportcrm/rapport/internal/audit"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/id"
 )
@@ -60,7 +61,25 @@ func Record(ctx context.Context, tx *db.Tx, e Event) (Event, error) {
 	if err != nil {
 		return e, fmt.Errorf("event: record %s: %w", e.Kind, err)
 	}
-	return e, nil
+	return e, audit.Record(ctx, tx, auditEntry(e, data))
+}
+
+// auditEntry is the audit log's copy of e. What happened on a person's
+// timeline is sealed with that person's key, so erasing them later leaves
+// the entry but not their data.
+func auditEntry(e Event, data []byte) audit.Entry {
+	a := audit.Entry{ID: e.ID, OccurredAt: e.OccurredAt, ActorID: e.ActorID, Action: e.Kind,
+		ObjectType: e.SubjectType, ObjectID: e.SubjectID, Details: json.RawMessage(data)}
+	switch {
+	case e.ContactID != "":
+		a.KeyID = e.ContactID
+	case e.SubjectType == "contact":
+		a.KeyID = e.SubjectID
+	}
+	if a.ActorID == "" {
+		a.ActorName = "Rapport"
+	}
+	return a
 }
 
 // Stored is an event as read back, with its data still encoded.

@@ -42,8 +42,12 @@ func (s *Service) create(ctx context.Context, actorID string, in NewUser, firstO
 		return User{}, err
 	}
 	known := make(map[string]bool, len(roles))
+	var role Role
 	for _, r := range roles {
 		known[r.Name] = true
+		if r.Name == in.Role {
+			role = r
+		}
 	}
 	if err := in.validate(known); err != nil {
 		return User{}, err
@@ -53,7 +57,7 @@ func (s *Service) create(ctx context.Context, actorID string, in NewUser, firstO
 		return User{}, err
 	}
 	now := db.Now()
-	u := User{ID: id.New(), Email: in.Email, Name: in.Name, Role: in.Role, CreatedAt: now, UpdatedAt: now}
+	u := User{ID: id.New(), Email: in.Email, Name: in.Name, Role: in.Role, CreatedAt: now, UpdatedAt: now, Access: role}
 	err = s.db.WithTx(ctx, func(tx *db.Tx) error {
 		if firstOnly {
 			if tx.Engine == db.Postgres {

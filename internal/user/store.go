@@ -3,19 +3,28 @@ package user
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
+	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/db"
 )
 
-const userColumns = `id, email, name, role, created_at, updated_at, disabled_at`
+// userColumns selects a user with its role; use with userFrom.
+const userColumns = `u.id, u.email, u.name, u.role, u.created_at, u.updated_at, u.disabled_at, ` + roleColumns
+
+const userFrom = ` FROM users u JOIN roles r ON r.name = u.role`
+
+const roleColumns = `r.name, r.label, r.rank, r.description, r.scope, r.permissions, r.builtin`
 
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (User, error) {
 	var u User
 	var created, updated, disabled db.Time
-	dest := append([]any{&u.ID, &u.Email, &u.Name, &u.Role, &created, &updated, &disabled}, extra...)
+	var perms string
+	dest := append([]any{&u.ID, &u.Email, &u.Name, &u.Role, &created, &updated, &disabled,
+		&u.Access.Name, &u.Access.Label, &u.Access.Rank, &u.Access.Description, &u.Access.Scope, &perms, &u.Access.Builtin}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return u, apperr.ErrNotFound
@@ -23,7 +32,23 @@ func scanUser(row interface{ Scan(...any) error }, extra ...any) (User, error) {
 		return u, err
 	}
 	u.CreatedAt, u.UpdatedAt, u.DisabledAt = created.Time, updated.Time, disabled.Time
+	if err := decodePerms(&u.Access, perms); err != nil {
+		return u, err
+	}
 	return u, nil
+}
+
+// decodePerms fills in r.Perms for a custom role from its JSON column.
+func decodePerms(r *Role, perms string) error {
+	if r.Builtin {
+		r.Perms = nil
+		return nil
+	}
+	r.Perms = access.Perms{}
+	if err := json.Unmarshal([]byte(perms), &r.Perms); err != nil {
+		return fmt.Errorf("role %s: permissions: %w", r.Name, err)
+	}
+	return nil
 }
 
 func insertUser(ctx context.Context, q db.Querier, u User, hash, actorID string) error {
@@ -39,7 +64,7 @@ func insertUser(ctx context.Context, q db.Querier, u User, hash, actorID string)
 
 func userByEmail(ctx context.Context, q db.Querier, email string) (User, string, error) {
 	var hash string
-	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE email = $1`, email), &hash)
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+`, u.password_hash`+userFrom+` WHERE u.email = $1`, email), &hash)
 	if err != nil {
 		return u, "", fmt.Errorf("user by email: %w", err)
 	}
@@ -47,7 +72,7 @@ func userByEmail(ctx context.Context, q db.Querier, email string) (User, string,
 }
 
 func userByID(ctx context.Context, q db.Querier, id string) (User, error) {
-	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+userFrom+` WHERE u.id = $1`, id))
 	if err != nil {
 		return u, fmt.Errorf("user %s: %w", id, err)
 	}
@@ -61,7 +86,7 @@ func countUsers(ctx context.Context, q db.Querier) (int, error) {
 }
 
 func listUsers(ctx context.Context, q db.Querier) ([]User, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name, email`)
+	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+userFrom+` ORDER BY u.name, u.email`)
 	if err != nil {
 		return nil, err
 	}
@@ -78,15 +103,15 @@ func listUsers(ctx context.Context, q db.Querier) ([]User, error) {
 }
 
 func listRoles(ctx context.Context, q db.Querier) ([]Role, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name, label, rank, description FROM roles ORDER BY rank DESC`)
+	rows, err := q.QueryContext(ctx, `SELECT `+roleColumns+` FROM roles r ORDER BY r.rank DESC`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []Role
 	for rows.Next() {
-		var r Role
-		if err := rows.Scan(&r.Name, &r.Label, &r.Rank, &r.Description); err != nil {
+		r, err := scanRole(rows)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -95,3 +120,15 @@ func listRoles(ctx context.Context, q db.Querier) ([]Role, error) {
 }
 
 func apperrIsNotFound(err error) bool { return errors.Is(err, apperr.ErrNotFound) }
+
+func scanRole(row interface{ Scan(...any) error }) (Role, error) {
+	var r Role
+	var perms string
+	if err := row.Scan(&r.Name, &r.Label, &r.Rank, &r.Description, &r.Scope, &perms, &r.Builtin); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return r, apperr.ErrNotFound
+		}
+		return r, err
+	}
+	return r, decodePerms(&r, perms)
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 )
 
@@ -38,15 +39,15 @@ type User struct {
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	DisabledAt time.Time
+	// Access is the user's role with its scope and permissions.
+	Access access.Role
 }
 
-// Role is one row of the roles table.
-type Role struct {
-	Name        string
-	Label       string
-	Rank        int
-	Description string
-}
+// Actor returns the access actor acting as u.
+func (u User) Actor() access.Actor { return u.Access.Actor(u.ID, u.Name) }
+
+// Role is one row of the roles table: a built-in role or a custom one.
+type Role = access.Role
 
 // NewUser is the input for creating a user.
 type NewUser struct {

@@ -45,7 +45,9 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			return
 		}
 		ctx := context.WithValue(r.Context(), userKey, u)
-		ctx = access.WithActor(ctx, access.Actor{UserID: u.ID, Name: u.Name, Role: u.Role})
+		a := u.Actor()
+		a.Address, a.UserAgent = clientAddr(r), r.UserAgent()
+		ctx = access.WithActor(ctx, a)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

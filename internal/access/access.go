@@ -125,7 +125,8 @@ func builtinAllows(role, object string, action Action) bool {
 	case "member":
 		return action != Export
 	default: // viewer
-		return action == Read || (object == Views && (action == Create || action == Update))
+		// Saved views are personal tools: viewers keep their own.
+		return action == Read || (object == Views && action != Export)
 	}
 }
 

@@ -90,3 +90,26 @@ func CheckOwner(ctx context.Context, q db.Querier, ownerID, what string) error {
 	}
 	return nil
 }
+
+// VisibleRefSQL is VisibleSQL for rows that point at a record of table
+// (which has id and owner_id columns) through refExpr: it keeps the rows
+// whose record a may see, and those that point at none.
+//
+//	cond, args := actor.VisibleRefSQL("contacts", "e.contact_id", len(callerArgs))
+func (a Actor) VisibleRefSQL(table, refExpr string, n int) (string, []any) {
+	cond, args := a.VisibleSQL("v.owner_id", n)
+	if cond == "" {
+		return "", nil
+	}
+	return "(" + refExpr + " IS NULL OR EXISTS (SELECT 1 FROM " + table + " v WHERE v.id = " + refExpr + " AND " + cond + "))", args
+}
+
+// Visible returns the condition and arguments of VisibleSQL for the actor
+// in ctx (none for a context without an actor: Check refuses those).
+func Visible(ctx context.Context, ownerCol string, n int) (string, []any) {
+	a, ok := ActorFrom(ctx)
+	if !ok {
+		return "1 = 0", nil
+	}
+	return a.VisibleSQL(ownerCol, n)
+}

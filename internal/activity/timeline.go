@@ -141,6 +141,7 @@ func (s *Service) timelineActivities(ctx context.Context, col, target string, ki
 		ph = append(ph, fmt.Sprintf("$%d", len(args)))
 	}
 	where += ` AND a.kind IN (` + strings.Join(ph, ", ") + `)`
+	where, args = hideContacts(ctx, col, "a.contact_id", where, args)
 	args = append(args, limit)
 	rows, err := s.db.R.QueryContext(ctx, `SELECT `+columns+from+` WHERE `+where+`
 		ORDER BY a.occurred_at DESC, a.id DESC LIMIT $`+fmt.Sprint(len(args)), args...)
@@ -166,6 +167,7 @@ func (s *Service) timelineEvents(ctx context.Context, col, target string, at tim
 		args = append(args, db.T(at), lastID)
 		where += ` AND (e.occurred_at, e.id) < ($2, $3)`
 	}
+	where, args = hideContacts(ctx, col, "e.contact_id", where, args)
 	args = append(args, limit)
 	rows, err := s.db.R.QueryContext(ctx, `SELECT e.id, e.occurred_at, e.kind, e.data, COALESCE(u.name, ''),
 		e.subject_id, e.contact_id FROM events e LEFT JOIN users u ON u.id = e.actor_id
@@ -187,6 +189,20 @@ func (s *Service) timelineEvents(ctx context.Context, col, target string, at tim
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// hideContacts leaves out of a company's timeline what happened with those
+// of its contacts the actor may not see.
+func hideContacts(ctx context.Context, col, contactCol, where string, args []any) (string, []any) {
+	if col != "company_id" {
+		return where, args
+	}
+	a, _ := access.ActorFrom(ctx)
+	cond, more := a.VisibleRefSQL("contacts", contactCol, len(args))
+	if cond == "" {
+		return where, args
+	}
+	return where + " AND " + cond, append(args, more...)
 }
 
 func encodeCursor(at time.Time, lastID string) string {

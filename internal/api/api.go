@@ -18,10 +18,14 @@ import (
 
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/activity"
+	"github.com/rapportcrm/rapport/internal/audit"
 	"github.com/rapportcrm/rapport/internal/company"
+	"github.com/rapportcrm/rapport/internal/consent"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/gdpr"
+	"github.com/rapportcrm/rapport/internal/user"
 	"github.com/rapportcrm/rapport/internal/view"
 )
 
@@ -43,7 +47,16 @@ type Options struct {
 	Activities *activity.Service
 	Fields     *customfield.Service
 	Views      *view.Service
+	Audit      *audit.Service
 	Logger     *slog.Logger
+
+	// Users serves roles and teams; nil builds one over DB.
+	Users *user.Service
+
+	// Consent and GDPR serve a contact's consent, data export and
+	// erasure; nil builds them over DB and Contacts.
+	Consent *consent.Service
+	GDPR    *gdpr.Service
 }
 
 // API is the http.Handler for /api/. The web server mounts it behind the
@@ -61,6 +74,15 @@ func New(o Options) *API {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if o.Users == nil && o.DB != nil {
+		o.Users = user.NewService(o.DB)
+	}
+	if o.Consent == nil && o.DB != nil {
+		o.Consent = consent.NewService(o.DB, o.Contacts)
+	}
+	if o.GDPR == nil && o.DB != nil {
+		o.GDPR = gdpr.New(o.DB, o.Contacts)
+	}
 	a := &API{o: o, mux: &recordingMux{ServeMux: http.NewServeMux()}, logger: o.Logger}
 	a.huma = humago.New(a.mux, humaConfig())
 	a.contactRoutes()
@@ -69,6 +91,9 @@ func New(o Options) *API {
 	a.fieldRoutes()
 	a.tagRoutes()
 	a.viewRoutes()
+	a.gdprRoutes()
+	a.roleRoutes()
+	a.auditRoutes()
 	a.spec = sync.OnceValues(func() ([]byte, error) { return json.Marshal(a.huma.OpenAPI()) })
 	a.mux.HandleFunc("GET "+SpecPath, a.serveSpec)
 	return a
@@ -112,7 +137,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, unauthorized())
 			return
 		}
-		r = r.WithContext(ctx)
+		r = r.WithContext(context.WithValue(ctx, routeKey{}, r.Method+" "+r.URL.Path))
 	}
 	if _, pattern := a.mux.Handler(r); pattern == "" {
 		// Let the mux decide between 404 and 405 (it sets Allow), then
@@ -122,11 +147,21 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if allow := probe.header.Get("Allow"); allow != "" {
 			w.Header().Set("Allow", allow)
 		}
+		if probe.status == http.StatusMethodNotAllowed && strings.HasPrefix(r.URL.Path, Prefix+"/audit") && a.o.DB != nil {
+			// Nothing changes the audit log; an attempt is worth knowing about.
+			if err := audit.Record(r.Context(), a.o.DB.W, audit.Entry{Action: "audit.change_refused", Outcome: audit.Denied,
+				ObjectType: "route", ObjectID: r.Method + " " + r.URL.Path}); err != nil {
+				a.logger.ErrorContext(r.Context(), "api: audit", "err", err)
+			}
+		}
 		writeProblem(w, noRoute(probe.status, r))
 		return
 	}
 	a.mux.ServeHTTP(w, r)
 }
+
+// routeKey carries "METHOD /path" of an API request, for the audit log.
+type routeKey struct{}
 
 // authenticate returns the context a request acts in: today the session
 // middleware in front of the API has already put the signed-in user's

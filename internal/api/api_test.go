@@ -18,6 +18,7 @@ import (
 
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/activity"
+	"github.com/rapportcrm/rapport/internal/audit"
 	"github.com/rapportcrm/rapport/internal/company"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
@@ -54,7 +55,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 		contacts: contact.NewService(d, users), companies: company.NewService(d, users),
 		fields: customfield.NewService(d)}
 	e.api = New(Options{DB: d, Contacts: e.contacts, Companies: e.companies,
-		Activities: activity.NewService(d, e.contacts, e.companies), Fields: e.fields, Views: view.NewService(d)})
+		Activities: activity.NewService(d, e.contacts, e.companies), Fields: e.fields, Views: view.NewService(d), Audit: audit.NewService(d)})
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
 		a, ok := e.actors[r.Header.Get("X-Test-Actor")]

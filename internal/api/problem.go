@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/rapportcrm/rapport/internal/apperr"
+	"github.com/rapportcrm/rapport/internal/audit"
 )
 
 // Problem types beyond the plain HTTP status ("about:blank").
@@ -222,6 +223,13 @@ func (a *API) fail(ctx context.Context, err error) error {
 			detail = "Another record already has this value: " + strings.TrimPrefix(detail, "Check the fields listed in errors: ")
 		}
 		return newProblem(status, detail, fields...)
+	}
+	if a.o.DB != nil {
+		route, _ := ctx.Value(routeKey{}).(string)
+		method, path, _ := strings.Cut(route, " ")
+		if _, aerr := audit.Refused(ctx, a.o.DB.W, err, method, path); aerr != nil {
+			a.logger.ErrorContext(ctx, "api: audit", "err", aerr)
+		}
 	}
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):

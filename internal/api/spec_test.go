@@ -110,7 +110,7 @@ func TestEveryRouteDescribed(t *testing.T) {
 			t.Errorf("operation %s has no route", op)
 		}
 	}
-	if len(routes) != 28 {
+	if len(routes) < 28 {
 		t.Errorf("only %d routes: %v", len(routes), routes)
 	}
 	for path, item := range a.OpenAPI().Paths {

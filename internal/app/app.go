@@ -51,6 +51,8 @@ Usage:
                                       create a user (password from stdin, or one is generated)
   rapport demo [--contacts N] [--seed S]
                                       fill an empty database with realistic demo data
+  rapport backup --out FILE           write a consistent backup while the server runs
+  rapport restore FILE                restore a backup into an empty database, then migrate
   rapport bench [--engine sqlite|postgres|both] [--contacts N] [--markdown FILE]
                                       measure the operations of DESIGN.md §6 against baselines
   rapport version                     print version and build information
@@ -81,6 +83,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return runBench(ctx, rest, env)
 	case "demo":
 		return runDemo(ctx, rest, env)
+	case "backup":
+		return runBackup(ctx, rest, env)
+	case "restore":
+		return runRestore(ctx, rest, env)
 	case "version", "--version", "-version":
 		fmt.Fprintln(env.Stdout, versionString())
 		return exitOK

@@ -19,10 +19,12 @@ import (
 
 	"github.com/rapportcrm/rapport/internal/api"
 	"github.com/rapportcrm/rapport/internal/auth"
+	"github.com/rapportcrm/rapport/internal/backup"
 	"github.com/rapportcrm/rapport/internal/bulk"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/demo"
 	"github.com/rapportcrm/rapport/internal/jobs"
+	"github.com/rapportcrm/rapport/internal/mail"
 	"github.com/rapportcrm/rapport/internal/web"
 )
 
@@ -63,6 +65,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	}
 
 	svc := newServices(d)
+	svc.backups = backup.NewService(backup.Options{DB: d, Source: cfg.Source, DataDir: cfg.DataDir, Logger: logger})
 	queue, err := jobs.New(d, jobs.Options{
 		Workers:  workers(d, svc, logger),
 		Periodic: periodicJobs(),
@@ -72,14 +75,20 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "rapport serve: job queue: %v\n", err)
 		return exitError
 	}
+	if err := svc.configureMail(cfg, queue); err != nil {
+		fmt.Fprintf(env.Stderr, "rapport serve: --smtp: %v\n", err)
+		return exitError
+	}
 	reg := prometheus.NewRegistry()
 	srv, err := web.New(web.Options{
 		Config: cfg, DB: d, Users: svc.users, Logger: logger,
 		Registry: reg, JobCounts: queue.Counts, Jobs: queue,
 		Contacts: svc.contacts, Companies: svc.companies, Activities: svc.activities,
-		Fields: svc.fields, Views: svc.views,
-		API: api.New(api.Options{DB: d, Contacts: svc.contacts, Companies: svc.companies,
-			Activities: svc.activities, Fields: svc.fields, Views: svc.views, Logger: logger}),
+		Fields: svc.fields, Views: svc.views, Backups: svc.backups, Audit: svc.audit,
+		Consent: svc.consent, GDPR: svc.gdpr,
+		API: api.New(api.Options{DB: d, Users: svc.users, Contacts: svc.contacts, Companies: svc.companies,
+			Activities: svc.activities, Fields: svc.fields, Views: svc.views, Audit: svc.audit,
+			Consent: svc.consent, GDPR: svc.gdpr, Logger: logger}),
 	})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "rapport serve: %v\n", err)
@@ -180,6 +189,8 @@ func workers(d *db.DB, svc *services, logger *slog.Logger) *river.Workers {
 	ws := river.NewWorkers()
 	river.AddWorker(ws, &cleanupWorker{db: d, logger: logger})
 	river.AddWorker(ws, bulk.NewWorker(svc.bulk, 0))
+	river.AddWorker(ws, mail.NewWorker(svc.mail))
+	river.AddWorker(ws, backup.NewWorker(svc.backups))
 	return ws
 }
 
@@ -188,6 +199,7 @@ func periodicJobs() []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return cleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
+		backup.PeriodicJob(),
 	}
 }
 

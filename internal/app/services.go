@@ -2,11 +2,16 @@ package app
 
 import (
 	"github.com/rapportcrm/rapport/internal/activity"
+	"github.com/rapportcrm/rapport/internal/audit"
+	"github.com/rapportcrm/rapport/internal/backup"
 	"github.com/rapportcrm/rapport/internal/bulk"
 	"github.com/rapportcrm/rapport/internal/company"
+	"github.com/rapportcrm/rapport/internal/consent"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/gdpr"
+	"github.com/rapportcrm/rapport/internal/mail"
 	"github.com/rapportcrm/rapport/internal/user"
 	"github.com/rapportcrm/rapport/internal/view"
 )
@@ -20,8 +25,19 @@ type services struct {
 	activities *activity.Service
 	fields     *customfield.Service
 	views      *view.Service
+	audit      *audit.Service
+	consent    *consent.Service
+	// gdpr exports and erases people; domains that keep data about a
+	// person register their part with it here.
+	gdpr *gdpr.Service
 	// bulk works bulk jobs; it has no queue (the web server starts them).
 	bulk *bulk.Service
+	// backups writes backups into the data folder; serve sets it, as it
+	// needs the configuration.
+	backups *backup.Service
+	// mail is the outbox; it keeps mail until serve gives it a mail server
+	// (configureMail).
+	mail *mail.Outbox
 }
 
 func newServices(d *db.DB) *services {
@@ -29,13 +45,21 @@ func newServices(d *db.DB) *services {
 	contacts := contact.NewService(d, users)
 	companies := company.NewService(d, users)
 	companies.OnMerge(contacts.ReindexCompany)
+	outbox := mail.New(d)
+	users.UseMail(outbox, "")
+	users.OnTransfer("contacts", contacts.TransferOwner)
+	users.OnTransfer("companies", companies.TransferOwner)
 	return &services{
+		mail:       outbox,
 		users:      users,
 		contacts:   contacts,
 		companies:  companies,
 		activities: activity.NewService(d, contacts, companies),
 		fields:     customfield.NewService(d),
 		views:      view.NewService(d),
+		audit:      audit.NewService(d),
+		consent:    consent.NewService(d, contacts),
+		gdpr:       gdpr.New(d, contacts),
 		bulk:       bulk.NewService(bulk.Options{DB: d, Contacts: contacts, Companies: companies, Users: users}),
 	}
 }

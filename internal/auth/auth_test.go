@@ -8,6 +8,8 @@ import (
 	"github.com/rapportcrm/rapport/internal/auth"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/dbtest"
+	"github.com/rapportcrm/rapport/internal/fixture"
+	"github.com/rapportcrm/rapport/internal/id"
 )
 
 func TestSessionStore(t *testing.T) {
@@ -73,6 +75,29 @@ func TestThrottle(t *testing.T) {
 		th.Reset(ctx, "k")
 		if wait, _ := th.Blocked(ctx, "k"); wait != 0 {
 			t.Error("blocked after Reset")
+		}
+	})
+}
+
+func TestCleanupEndsIdleBrowsers(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx, u := fixture.User(t, d, "owner")
+		now := db.Now()
+		for _, row := range []struct {
+			id   string
+			seen time.Time
+		}{{id.New(), now.Add(-auth.IdleTimeout - time.Minute)}, {id.New(), now.Add(-time.Minute)}} {
+			if _, err := d.W.ExecContext(ctx, `INSERT INTO user_sessions (id, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)`,
+				row.id, u.ID, db.T(row.seen)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, _, err := auth.Cleanup(ctx, d); err != nil || n != 1 {
+			t.Errorf("Cleanup ended %d sessions (%v), want the idle one", n, err)
+		}
+		var left int
+		if err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_sessions`).Scan(&left); err != nil || left != 1 {
+			t.Errorf("%d browsers left (%v), want the recent one", left, err)
 		}
 	})
 }

@@ -63,8 +63,12 @@ func (s *SessionStore) Delete(token string) error {
 	return s.DeleteCtx(context.Background(), token)
 }
 
-// Cleanup deletes expired sessions and finished throttle windows. It runs
-// as a periodic job.
+// IdleTimeout ends a session after this long without a request.
+const IdleTimeout = 12 * time.Hour
+
+// Cleanup deletes expired sessions, the rows of signed-in browsers idle for
+// longer than IdleTimeout, and finished throttle windows. It runs as a
+// periodic job.
 func Cleanup(ctx context.Context, d *db.DB) (sessions, throttles int64, err error) {
 	now := db.T(db.Now())
 	r, err := d.W.ExecContext(ctx, `DELETE FROM sessions WHERE expiry <= $1`, now)
@@ -72,6 +76,12 @@ func Cleanup(ctx context.Context, d *db.DB) (sessions, throttles int64, err erro
 		return 0, 0, err
 	}
 	sessions, _ = r.RowsAffected()
+	r, err = d.W.ExecContext(ctx, `DELETE FROM user_sessions WHERE last_seen_at <= $1`, db.T(db.Now().Add(-IdleTimeout)))
+	if err != nil {
+		return sessions, 0, err
+	}
+	idle, _ := r.RowsAffected()
+	sessions += idle
 	r, err = d.W.ExecContext(ctx, `DELETE FROM throttles WHERE window_ends <= $1`, now)
 	if err != nil {
 		return sessions, 0, err

@@ -2,6 +2,7 @@ package company
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -110,12 +111,17 @@ func (s *Service) Duplicates(ctx context.Context, limit int) ([]DuplicateGroup, 
 		g := DuplicateGroup{Reasons: []string{ReasonName}}
 		for _, cid := range ids {
 			c, err := s.load(ctx, s.db.R, cid)
+			if errors.Is(err, access.ErrOutOfScope) {
+				continue // a duplicate the actor may not see is not shown
+			}
 			if err != nil {
 				return nil, err
 			}
 			g.Companies = append(g.Companies, c)
 		}
-		out = append(out, g)
+		if len(g.Companies) > 1 {
+			out = append(out, g)
+		}
 	}
 	return out, nil
 }

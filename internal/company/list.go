@@ -83,12 +83,16 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, err
 	}
-	p, err := query.Paginate(query.Options{Engine: s.db.Engine, Schema: schema}, r)
+	vis, visArgs := access.Visible(ctx, "m.owner_id", 0)
+	if vis != "" {
+		vis = " AND " + vis
+	}
+	p, err := query.Paginate(query.Options{Engine: s.db.Engine, Schema: schema, Args: visArgs}, r)
 	if err != nil {
 		return ListPage{}, err
 	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT m.id, m.name, m.domain, m.industry, m.size, m.city, m.country,
-		m.owner_id, u.name, m.custom, m.created_at, m.updated_at, `+p.SortExpr+listFrom+p.Tail(), p.Args...)
+		m.owner_id, u.name, m.custom, m.created_at, m.updated_at, `+p.SortExpr+listFrom+vis+p.Tail(), p.Args...)
 	if err != nil {
 		return ListPage{}, fmt.Errorf("company: list: %w", err)
 	}
@@ -146,5 +150,5 @@ func (s *Service) Count(ctx context.Context, f query.Group, limit int) (n int, e
 	if err != nil {
 		return 0, false, err
 	}
-	return record.Count(ctx, s.db, schema, listFrom, f, limit)
+	return record.Count(ctx, s.db, schema, listFrom, "m.owner_id", f, limit)
 }

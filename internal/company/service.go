@@ -47,6 +47,9 @@ func (s *Service) load(ctx context.Context, q db.Querier, companyID string) (Com
 	if err != nil {
 		return c, err
 	}
+	if err := access.CheckOwner(ctx, q, c.OwnerID, "company "+c.ID); err != nil {
+		return Company{}, err
+	}
 	if c.Tags, err = record.Tags(ctx, q, record.Company, c.ID); err != nil {
 		return c, err
 	}

@@ -2,6 +2,7 @@ package contact
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -93,6 +94,9 @@ func (s *Service) Duplicates(ctx context.Context, limit int) ([]DuplicateGroup, 
 			order = append(order, r)
 		}
 		c, err := s.load(ctx, s.db.R, x)
+		if errors.Is(err, access.ErrOutOfScope) {
+			continue // a duplicate the actor may not see is not shown
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +107,9 @@ func (s *Service) Duplicates(ctx context.Context, limit int) ([]DuplicateGroup, 
 	}
 	out := make([]DuplicateGroup, 0, len(order))
 	for _, r := range order {
-		out = append(out, *groups[r])
+		if len(groups[r].Contacts) > 1 {
+			out = append(out, *groups[r])
+		}
 	}
 	return out, nil
 }

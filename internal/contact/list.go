@@ -111,13 +111,17 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, err
 	}
-	p, err := query.Paginate(query.Options{Engine: s.db.Engine, Schema: schema}, r)
+	vis, visArgs := access.Visible(ctx, "c.owner_id", 0)
+	if vis != "" {
+		vis = " AND " + vis
+	}
+	p, err := query.Paginate(query.Options{Engine: s.db.Engine, Schema: schema, Args: visArgs}, r)
 	if err != nil {
 		return ListPage{}, err
 	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT c.id, c.display_name, c.first_name, c.last_name, c.email, c.phone,
 		c.job_title, c.company_id, m.name, c.lifecycle_stage, c.source, c.city, c.country, c.birthday, c.owner_id,
-		u.name, c.custom, c.created_at, c.updated_at, `+p.SortExpr+listFrom+p.Tail(), p.Args...)
+		u.name, c.custom, c.created_at, c.updated_at, `+p.SortExpr+listFrom+vis+p.Tail(), p.Args...)
 	if err != nil {
 		return ListPage{}, fmt.Errorf("contact: list: %w", err)
 	}
@@ -187,5 +191,5 @@ func (s *Service) Count(ctx context.Context, f query.Group, limit int) (n int, e
 	if err != nil {
 		return 0, false, err
 	}
-	return record.Count(ctx, s.db, schema, listFrom, f, limit)
+	return record.Count(ctx, s.db, schema, listFrom, "c.owner_id", f, limit)
 }

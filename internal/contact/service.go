@@ -46,6 +46,9 @@ func (s *Service) load(ctx context.Context, q db.Querier, contactID string) (Con
 	if err != nil {
 		return c, err
 	}
+	if err := access.CheckOwner(ctx, q, c.OwnerID, "contact "+c.ID); err != nil {
+		return Contact{}, err
+	}
 	c.Tags, err = record.Tags(ctx, q, record.Contact, c.ID)
 	return c, err
 }

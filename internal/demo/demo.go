@@ -143,6 +143,33 @@ func (g *gen) users(ctx context.Context) error {
 		g.userIDs = append(g.userIDs, u.ID)
 		g.res.Users++
 	}
+	return g.team(ctx, svc)
+}
+
+// demoTeam is the sales team: its manager sees the records its members own.
+const demoTeam = "Sales"
+
+// team puts the manager and the sales members in one team, once.
+func (g *gen) team(ctx context.Context, svc *user.Service) error {
+	ctx = access.WithActor(ctx, access.SystemActor)
+	teams, err := svc.Teams(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range teams {
+		if t.Name == demoTeam {
+			return nil
+		}
+	}
+	var members []string
+	for i, du := range demoUsers {
+		if du.role == user.RoleManager || du.role == user.RoleMember {
+			members = append(members, g.userIDs[i])
+		}
+	}
+	if _, err := svc.CreateTeam(ctx, demoTeam, members); err != nil {
+		return fmt.Errorf("demo: team: %w", err)
+	}
 	return nil
 }
 

@@ -66,9 +66,9 @@ func BenchmarkQuery(b *testing.B) {
 				for b.Loop() {
 					var err error
 					if e == db.SQLite {
-						_, err = querySQLite(ctx, d.R, k, ftsQuery(q), candidates(DefaultLimit))
+						_, err = querySQLite(ctx, d.R, k, ftsQuery(q), candidates(DefaultLimit), "", nil)
 					} else {
-						_, err = queryPostgres(ctx, d.R, k.name, tsQuery(k.name, q), candidates(DefaultLimit))
+						_, err = queryPostgres(ctx, d.R, k.name, tsQuery(k.name, q), candidates(DefaultLimit), "", nil)
 					}
 					if err != nil {
 						b.Fatal(err)

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/rapportcrm/rapport/internal/db"
@@ -28,9 +29,8 @@ SET title = excluded.title, subtitle = excluded.subtitle, words = excluded.words
 
 // selectPostgres reads the first matches the GIN bitmap scan yields, in
 // no particular order: ordering all matches is what must not happen.
-const selectPostgres = `SELECT ref_id::text, title, subtitle FROM search_docs
-WHERE words @@ $1::tsquery
-LIMIT $2`
+const selectPostgres = `SELECT d.ref_id::text, d.title, d.subtitle FROM search_docs d
+WHERE d.words @@ $1::tsquery`
 
 // batchPostgres bounds the rows sent in one statement.
 const batchPostgres = 1000
@@ -78,8 +78,14 @@ func lastOfEach(docs []Doc) []Doc {
 	return out
 }
 
-func queryPostgres(ctx context.Context, q db.Querier, kind, tsquery string, limit int) ([]Hit, error) {
-	rows, err := q.QueryContext(ctx, selectPostgres, tsquery, limit)
+func queryPostgres(ctx context.Context, q db.Querier, kind, tsquery string, limit int, vis string, visArgs []any) ([]Hit, error) {
+	args := append([]any{tsquery}, visArgs...)
+	sql := selectPostgres
+	if vis != "" {
+		sql += " AND " + vis
+	}
+	args = append(args, limit)
+	rows, err := q.QueryContext(ctx, sql+" LIMIT $"+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, err
 	}

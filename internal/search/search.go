@@ -20,6 +20,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+
+	"github.com/rapportcrm/rapport/internal/access"
 
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/id"
@@ -71,6 +74,36 @@ type Options struct {
 	Kinds []string
 	// Limit is the most hits per kind: DefaultLimit when 0, at most MaxLimit.
 	Limit int
+	// Reader, when set, limits the hits of owned kinds (RegisterOwned) to
+	// the records this actor's visibility scope covers.
+	Reader *access.Actor
+}
+
+// owned maps a kind whose records have an owner to their table, which has
+// id and owner_id columns.
+var (
+	ownedMu sync.RWMutex
+	owned   = map[string]string{KindContact: "contacts", KindCompany: "companies"}
+)
+
+// RegisterOwned declares that records of kind live in table (with id and
+// owner_id columns) and obey the visibility scope; later domains (deals,
+// ...) register theirs.
+func RegisterOwned(kind, table string) {
+	ownedMu.Lock()
+	defer ownedMu.Unlock()
+	owned[kind] = table
+}
+
+// visible is the condition keeping the hits of kind that r may see.
+func visible(r *access.Actor, kind string, n int) (string, []any) {
+	ownedMu.RLock()
+	table, ok := owned[kind]
+	ownedMu.RUnlock()
+	if r == nil || !ok {
+		return "", nil
+	}
+	return r.VisibleRefSQL(table, "d.ref_id", n)
 }
 
 // Limits on hits per kind.
@@ -176,11 +209,16 @@ func Query(ctx context.Context, q db.Querier, engine db.Engine, text string, opt
 	var groups []Group
 	for _, k := range kinds {
 		var hits []Hit
+		n := 3 // the SQLite query's own arguments before the limit
+		if engine == db.Postgres {
+			n = 1
+		}
+		vis, visArgs := visible(opts.Reader, k.name, n)
 		switch engine {
 		case db.SQLite:
-			hits, err = querySQLite(ctx, q, k, ftsQuery(pq), candidates(limit))
+			hits, err = querySQLite(ctx, q, k, ftsQuery(pq), candidates(limit), vis, visArgs)
 		case db.Postgres:
-			hits, err = queryPostgres(ctx, q, k.name, tsQuery(k.name, pq), candidates(limit))
+			hits, err = queryPostgres(ctx, q, k.name, tsQuery(k.name, pq), candidates(limit), vis, visArgs)
 		default:
 			err = fmt.Errorf("unknown engine %q", engine)
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rapportcrm/rapport/internal/db"
@@ -42,9 +43,12 @@ RETURNING doc`
 // order and, through it, the LIMIT.
 const selectSQLite = `SELECT d.ref_id, d.title, d.subtitle
 FROM search_fts f CROSS JOIN search_docs d ON d.doc = f.rowid
-WHERE f.search_fts MATCH $1 AND f.rowid > $2 AND f.rowid < $3
+WHERE f.search_fts MATCH $1 AND f.rowid > $2 AND f.rowid < $3`
+
+// selectSQLiteTail orders and limits; the limit is the last argument.
+const selectSQLiteTail = `
 ORDER BY f.rowid DESC
-LIMIT $4`
+LIMIT $`
 
 // insertFTSSQLite writes the tokens of many documents in one statement.
 // FTS5 flushes its pending tokens to a new segment whenever a statement of
@@ -118,8 +122,14 @@ func removeSQLite(ctx context.Context, q db.Querier, kind, recordID string) erro
 	return err
 }
 
-func querySQLite(ctx context.Context, q db.Querier, k kind, match string, limit int) ([]Hit, error) {
-	rows, err := q.QueryContext(ctx, selectSQLite, match, k.code<<40, (k.code+1)<<40, limit)
+func querySQLite(ctx context.Context, q db.Querier, k kind, match string, limit int, vis string, visArgs []any) ([]Hit, error) {
+	args := append([]any{match, k.code << 40, (k.code + 1) << 40}, visArgs...)
+	sql := selectSQLite
+	if vis != "" {
+		sql += " AND " + vis
+	}
+	args = append(args, limit)
+	rows, err := q.QueryContext(ctx, sql+selectSQLiteTail+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/db"
@@ -120,14 +122,22 @@ func (s *Service) CreateRole(ctx context.Context, in RoleInput) (Role, error) {
 			return fmt.Errorf("user: create role: %w", err)
 		}
 		_, err = event.Record(ctx, tx, event.Event{Kind: "role.created", ActorID: actor.UserID, SubjectType: "role",
-			SubjectID: r.Name, Data: roleData(r)})
+			SubjectID: RoleSubjectID(r.Name), Data: roleData(r)})
 		return err
 	})
 	return r, err
 }
 
+// roleSpace is the namespace of the name-based UUIDs of roles.
+var roleSpace = uuid.MustParse("6f1c7c4e-3a52-4d0e-9a51-0e2b8d7c1f00")
+
+// RoleSubjectID is the subject id of a role's events. Roles are keyed by
+// name, event subjects by UUID: this is a UUID made from the name, the same
+// on every engine and every time.
+func RoleSubjectID(name string) string { return uuid.NewSHA1(roleSpace, []byte(name)).String() }
+
 func roleData(r Role) map[string]any {
-	return map[string]any{"label": r.Label, "scope": r.Scope, "permissions": r.Perms}
+	return map[string]any{"name": r.Name, "label": r.Label, "scope": r.Scope, "permissions": r.Perms}
 }
 
 // UpdateRole changes a custom role; built-in roles cannot be changed.
@@ -156,7 +166,7 @@ func (s *Service) UpdateRole(ctx context.Context, name string, in RoleInput) (Ro
 			return fmt.Errorf("user: update role: %w", err)
 		}
 		_, err = event.Record(ctx, tx, event.Event{Kind: "role.updated", ActorID: actor.UserID, SubjectType: "role",
-			SubjectID: r.Name, Data: map[string]any{"before": roleData(old), "after": roleData(r)}})
+			SubjectID: RoleSubjectID(r.Name), Data: map[string]any{"before": roleData(old), "after": roleData(r)}})
 		return err
 	})
 	return r, err
@@ -189,7 +199,7 @@ func (s *Service) DeleteRole(ctx context.Context, name string) error {
 			return fmt.Errorf("user: delete role: %w", err)
 		}
 		_, err := event.Record(ctx, tx, event.Event{Kind: "role.deleted", ActorID: actor.UserID, SubjectType: "role",
-			SubjectID: r.Name, Data: roleData(r)})
+			SubjectID: RoleSubjectID(r.Name), Data: roleData(r)})
 		return err
 	})
 }

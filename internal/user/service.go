@@ -16,6 +16,8 @@ type Service struct {
 	// dummyHash is checked against when the email is unknown, so that an
 	// unknown email costs as much time as a wrong password.
 	dummyHash string
+	// life holds what invitations, deactivation and record transfer need.
+	life lifecycle
 }
 
 // NewService returns the user service over d.

@@ -105,7 +105,11 @@ func (s *Service) ByID(ctx context.Context, viewID string) (View, error) {
 // definition is checked against schema so a view never holds a filter that
 // cannot run.
 func (s *Service) Save(ctx context.Context, schema *query.Schema, v View) (View, error) {
-	actor, err := access.Check(ctx, access.Views, access.Create)
+	need := access.Create
+	if v.ID != "" {
+		need = access.Update
+	}
+	actor, err := access.Check(ctx, access.Views, need)
 	if err != nil {
 		return v, err
 	}
@@ -165,7 +169,7 @@ func (s *Service) Save(ctx context.Context, schema *query.Schema, v View) (View,
 
 // Delete removes a view the actor owns.
 func (s *Service) Delete(ctx context.Context, viewID string) error {
-	actor, err := access.Check(ctx, access.Views, access.Create)
+	actor, err := access.Check(ctx, access.Views, access.Delete)
 	if err != nil {
 		return err
 	}

@@ -5,12 +5,16 @@ import (
 	"net/http"
 
 	"github.com/rapportcrm/rapport/internal/apperr"
+	"github.com/rapportcrm/rapport/internal/audit"
 )
 
 // fail answers a page request whose service call failed with anything but
 // a validation error (forms handle those themselves): a record the user may
 // not see is a 404, like one that does not exist.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if _, aerr := audit.Refused(r.Context(), s.db.W, err, r.Method, r.URL.Path); aerr != nil {
+		s.log(r).Error("audit: record refusal", "err", aerr)
+	}
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
 		s.notFound(w, r)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rapportcrm/rapport/internal/activity"
+	"github.com/rapportcrm/rapport/internal/consent"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/phone"
@@ -137,6 +138,15 @@ func (d *describer) describe(te *timelineEntry, e activity.Entry) {
 		}
 	case "merged_into":
 		te.Sentence = fmt.Sprintf("%s merged %s into %s", te.Actor, this, str("name"))
+	case "consent_changed":
+		var granted bool
+		_ = json.Unmarshal(data["granted"], &granted)
+		what := "withdrew consent to"
+		if granted {
+			what = "recorded consent to"
+		}
+		te.Sentence = fmt.Sprintf("%s %s %s (%s)", te.Actor, what, strings.ToLower(consent.ChannelLabel(str("channel"))),
+			strings.ToLower(consent.SourceLabel(str("source"))))
 	default:
 		te.Sentence = fmt.Sprintf("%s: %s %s", te.Actor, object, strings.ReplaceAll(verb, "_", " "))
 	}

@@ -28,6 +28,7 @@ type settingsView struct {
 	ContactFields int
 	CompanyFields int
 	CanEdit       bool
+	CanAudit      bool
 }
 
 func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
@@ -36,7 +37,8 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := settingsView{page: s.page(r, "Settings"), Region: region, RegionName: regionName(region), CanEdit: mayConfigure(r)}
+	v := settingsView{page: s.page(r, "Settings"), Region: region, RegionName: regionName(region), CanEdit: mayConfigure(r),
+		CanAudit: allowed(r, access.Audit, access.Read)}
 	for object, n := range map[string]*int{customfield.ObjectContact: &v.ContactFields, customfield.ObjectCompany: &v.CompanyFields} {
 		defs, err := s.fields.List(r.Context(), object)
 		if err != nil {

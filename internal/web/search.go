@@ -107,7 +107,8 @@ func (s *Server) runSearch(ctx context.Context, q string, limit int) (searchResu
 	if q == "" || len(kinds) == 0 { // no kinds would mean every kind to search.Query
 		return res, nil
 	}
-	groups, err := search.Query(ctx, s.db.R, s.db.Engine, q, search.Options{Kinds: kinds, Limit: limit})
+	actor, _ := access.ActorFrom(ctx)
+	groups, err := search.Query(ctx, s.db.R, s.db.Engine, q, search.Options{Kinds: kinds, Limit: limit, Reader: &actor})
 	if err != nil {
 		return res, err
 	}

@@ -13,12 +13,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rapportcrm/rapport/internal/activity"
+	"github.com/rapportcrm/rapport/internal/audit"
 	"github.com/rapportcrm/rapport/internal/auth"
+	"github.com/rapportcrm/rapport/internal/backup"
 	"github.com/rapportcrm/rapport/internal/company"
 	"github.com/rapportcrm/rapport/internal/config"
+	"github.com/rapportcrm/rapport/internal/consent"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/gdpr"
 	"github.com/rapportcrm/rapport/internal/jobs"
 	"github.com/rapportcrm/rapport/internal/user"
 	"github.com/rapportcrm/rapport/internal/view"
@@ -27,7 +31,7 @@ import (
 // Session lifetimes: a session ends after IdleTimeout without a request
 // and in any case SessionLifetime after sign-in.
 const (
-	IdleTimeout     = 12 * time.Hour
+	IdleTimeout     = auth.IdleTimeout
 	SessionLifetime = 7 * 24 * time.Hour
 )
 
@@ -54,6 +58,13 @@ type Options struct {
 	Activities *activity.Service
 	Fields     *customfield.Service
 	Views      *view.Service
+	Audit      *audit.Service
+	// Backups serves Settings → Backups; nil leaves the page out.
+	Backups *backup.Service
+	// Consent and GDPR serve a contact's consent, data export and
+	// erasure; nil builds them over DB and Contacts.
+	Consent *consent.Service
+	GDPR    *gdpr.Service
 	// API serves /api/v1 and /api/openapi.json; nil leaves them out.
 	API http.Handler
 }
@@ -77,6 +88,10 @@ type Server struct {
 	activities *activity.Service
 	fields     *customfield.Service
 	views      *view.Service
+	audit      *audit.Service
+	backups    *backup.Service
+	consent    *consent.Service
+	gdpr       *gdpr.Service
 	api        http.Handler
 }
 
@@ -102,6 +117,12 @@ func New(o Options) (*Server, error) {
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
 	}
+	if o.Consent == nil && o.Contacts != nil {
+		o.Consent = consent.NewService(o.DB, o.Contacts)
+	}
+	if o.GDPR == nil && o.Contacts != nil {
+		o.GDPR = gdpr.New(o.DB, o.Contacts)
+	}
 	s := &Server{
 		cfg:      o.Config,
 		db:       o.DB,
@@ -120,6 +141,10 @@ func New(o Options) (*Server, error) {
 		activities: o.Activities,
 		fields:     o.Fields,
 		views:      o.Views,
+		audit:      o.Audit,
+		backups:    o.Backups,
+		consent:    o.Consent,
+		gdpr:       o.GDPR,
 		api:        o.API,
 	}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
@@ -152,6 +177,12 @@ func (s *Server) Handler() http.Handler {
 	s.listRoutes(page)
 	s.recordRoutes(page)
 	s.searchRoutes(page)
+	s.backupRoutes(page)
+	s.accountRoutes(page)
+	s.userRoutes(page)
+	s.teamRoutes(page)
+	s.gdprRoutes(page)
+	s.auditRoutes(page)
 	if s.api != nil {
 		mux.Handle("/api/", s.sessions.LoadAndSave(s.loadUser(s.api)))
 	}

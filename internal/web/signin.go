@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
@@ -17,7 +19,28 @@ import (
 	"github.com/rapportcrm/rapport/internal/user"
 )
 
-const sessionUserKey = "user_id"
+// Session keys. A signed-in browser holds its user and its row in
+// user_sessions; one between the password and the second step holds the
+// pending user instead, which signs in nobody.
+const (
+	sessionUserKey  = "user_id"
+	sessionIDKey    = "session_id"
+	pendingUserKey  = "mfa_user_id"
+	pendingSinceKey = "mfa_since"
+	pendingNextKey  = "mfa_next"
+)
+
+type signedInKey struct{}
+
+type clientKey struct{}
+
+// client is where a request comes from, for sessions and the audit log.
+type client struct{ address, userAgent string }
+
+func clientFrom(ctx context.Context) client {
+	c, _ := ctx.Value(clientKey{}).(client)
+	return c
+}
 
 // currentUser returns the signed-in user of r, if any.
 func currentUser(r *http.Request) (user.User, bool) {
@@ -25,31 +48,90 @@ func currentUser(r *http.Request) (user.User, bool) {
 	return u, ok
 }
 
-// loadUser puts the session's user into the request context. A session
-// whose user is gone or disabled is ended.
+// currentSession returns the signed-in session of r, if any.
+func currentSession(r *http.Request) (user.SignedIn, bool) {
+	in, ok := r.Context().Value(signedInKey{}).(user.SignedIn)
+	return in, ok
+}
+
+// loadUser puts the session's user into the request context, with one
+// query that also finds the session's row: a session that was ended
+// (revoked, a password change elsewhere) or whose user is gone or
+// disabled is ended here. When the organisation requires two-factor
+// sign-in, a user without it is sent to set it up.
 func (s *Server) loadUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		uid := s.sessions.GetString(r.Context(), sessionUserKey)
+		ctx := context.WithValue(r.Context(), clientKey{}, client{clientAddr(r), r.UserAgent()})
+		r = r.WithContext(ctx)
+		uid := s.sessions.GetString(ctx, sessionUserKey)
 		if uid == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
-		u, err := s.users.ByID(r.Context(), uid)
-		if err != nil || !u.DisabledAt.IsZero() {
+		in, err := s.users.SessionUser(ctx, s.sessions.GetString(ctx, sessionIDKey), uid)
+		if err != nil || !in.User.DisabledAt.IsZero() {
 			if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 				s.serverError(w, r, err)
 				return
 			}
-			s.sessions.Remove(r.Context(), sessionUserKey)
+			if err := s.sessions.Destroy(ctx); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			s.sessions.Put(ctx, "flash", "You were signed out. Sign in again to continue.")
 			next.ServeHTTP(w, r)
 			return
 		}
-		ctx := context.WithValue(r.Context(), userKey, u)
+		if time.Since(in.Session.LastSeenAt) >= user.TouchEvery {
+			if err := s.users.TouchSession(ctx, in.Session.ID, clientAddr(r), r.UserAgent()); err != nil {
+				s.log(r).Warn("session last seen not updated", "err", err)
+			}
+		}
+		u := in.User
+		ctx = context.WithValue(ctx, userKey, u)
+		ctx = context.WithValue(ctx, signedInKey{}, in)
 		a := u.Actor()
 		a.Address, a.UserAgent = clientAddr(r), r.UserAgent()
 		ctx = access.WithActor(ctx, a)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		r = r.WithContext(ctx)
+		if in.RequireMFA && !in.MFA && !mfaExempt(r.URL.Path) {
+			s.enrolmentRequired(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
+}
+
+// enrolmentPath is where a user who must set up two-factor sign-in is sent.
+const enrolmentPath = "/account/security/mfa"
+
+// mfaExempt lists what a user who must set up two-factor sign-in may still
+// reach: the enrolment pages, signing out, and the API's description.
+func mfaExempt(path string) bool {
+	return path == enrolmentPath || strings.HasPrefix(path, enrolmentPath+"/") ||
+		path == "/account/security/recovery-codes" || strings.HasPrefix(path, "/account/security/recovery-codes/") ||
+		path == "/account/security/recovery-codes.txt" ||
+		path == "/logout" || path == "/api/openapi.json" || path == "/api/docs"
+}
+
+// enrolmentRequired answers a request of a user who must set up two-factor
+// sign-in first: API calls get a 403 problem, pages a redirect.
+func (s *Server) enrolmentRequired(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusForbidden)
+		json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "Forbidden", "status": http.StatusForbidden,
+			"detail": "Two-factor sign-in is required for everyone in this organisation: enrol first, in Account → Security (" + enrolmentPath + ").",
+			"errors": []any{}})
+		return
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		w.Header().Set("HX-Redirect", enrolmentPath)
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	http.Redirect(w, r, enrolmentPath, http.StatusSeeOther)
 }
 
 // requireUser sends visitors who are not signed in to the login page and
@@ -70,12 +152,29 @@ func (s *Server) requireUser(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// signIn starts a fresh session for u: a new token defeats session fixation.
+// signIn starts a fresh session for u, who passed the password step and
+// needs no second one.
 func (s *Server) signIn(ctx context.Context, u user.User) error {
+	return s.signInWith(ctx, u, user.MethodPassword)
+}
+
+// signInWith starts a fresh session for u: a new token defeats session
+// fixation, and a user_sessions row lets the user see and end it.
+func (s *Server) signInWith(ctx context.Context, u user.User, method string) error {
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
+	c := clientFrom(ctx)
+	ss, err := s.users.StartSession(ctx, user.NewSession{UserID: u.ID, Address: c.address, UserAgent: c.userAgent,
+		Method: method, Idle: IdleTimeout})
+	if err != nil {
+		return err
+	}
+	for _, k := range []string{pendingUserKey, pendingSinceKey, pendingNextKey} {
+		s.sessions.Remove(ctx, k)
+	}
 	s.sessions.Put(ctx, sessionUserKey, u.ID)
+	s.sessions.Put(ctx, sessionIDKey, ss.ID)
 	return nil
 }
 
@@ -204,10 +303,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if wait > 0 {
-			minutes := int(math.Ceil(wait.Minutes()))
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			view.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d %s.", minutes, plural(minutes, "minute", "minutes"))
+			view.Error = "Too many failed sign-ins. " + retryAfter(w, wait)
 			s.log(r).Warn("login throttled", "key", c.key)
+			if err := s.users.RecordSignInFailure(ctx, user.SignInFailure{Email: email, Address: clientAddr(r),
+				UserAgent: r.UserAgent(), Reason: "throttled"}); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
 			s.render(w, r, http.StatusTooManyRequests, "login", view)
 			return
 		}
@@ -215,7 +317,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 	u, err := s.users.Authenticate(ctx, email, password)
 	if errors.Is(err, user.ErrBadCredentials) {
-		if err := errors.Join(s.accounts.Fail(ctx, accountKey), s.address.Fail(ctx, addressKey)); err != nil {
+		if err := errors.Join(s.accounts.Fail(ctx, accountKey), s.address.Fail(ctx, addressKey),
+			s.users.RecordSignInFailure(ctx, user.SignInFailure{Email: email, Address: clientAddr(r),
+				UserAgent: r.UserAgent(), Reason: "bad_credentials"})); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
@@ -232,6 +336,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	mfa, err := s.users.TOTPEnabled(ctx, u.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if mfa {
+		if err := s.startSecondStep(ctx, u, view.Next); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
+		return
+	}
 	if err := s.signIn(ctx, u); err != nil {
 		s.serverError(w, r, err)
 		return
@@ -241,6 +358,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if err := s.users.EndSession(r.Context(), s.sessions.GetString(r.Context(), sessionIDKey)); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	if err := s.sessions.Destroy(r.Context()); err != nil {
 		s.serverError(w, r, err)
 		return
@@ -266,6 +387,13 @@ func clientAddr(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// retryAfter sets the Retry-After header for wait and says it in words.
+func retryAfter(w http.ResponseWriter, wait time.Duration) string {
+	minutes := int(math.Ceil(wait.Minutes()))
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	return fmt.Sprintf("Try again in %d %s.", minutes, plural(minutes, "minute", "minutes"))
 }
 
 func plural(n int, one, many string) string {

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/rapportcrm/rapport/internal/activity"
+	"github.com/rapportcrm/rapport/internal/api"
+	"github.com/rapportcrm/rapport/internal/audit"
 	"github.com/rapportcrm/rapport/internal/company"
 	"github.com/rapportcrm/rapport/internal/config"
 	"github.com/rapportcrm/rapport/internal/contact"
@@ -45,7 +47,10 @@ func newSite(t *testing.T, d *db.DB, baseURL string) *site {
 	s, err := web.New(web.Options{Config: cfg, DB: d, Users: users,
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Contacts: contacts, Companies: companies, Activities: activity.NewService(d, contacts, companies),
-		Fields: customfield.NewService(d), Views: view.NewService(d)})
+		Fields: customfield.NewService(d), Views: view.NewService(d), Audit: audit.NewService(d),
+		API: api.New(api.Options{DB: d, Contacts: contacts, Companies: companies,
+			Activities: activity.NewService(d, contacts, companies), Fields: customfield.NewService(d),
+			Views: view.NewService(d), Audit: audit.NewService(d)})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,6 +74,16 @@ func TestAuditLogPage(t *testing.T) {
 		if n := entries(t, d, "access.denied", audit.Denied); n != 4 {
 			t.Errorf("access.denied entries = %d, want 4 (two forbidden pages, one page and one API call out of scope)", n)
 		}
+		// Sign-ins, good and bad, are there with the address they came from.
+		if entries(t, d, "auth.signed_in", audit.OK) < 2 {
+			t.Error("the sign-ins are not in the audit log")
+		}
+		bad := &site{t: t, db: d, srv: rs.srv, client: newClient()}
+		bad.post("/login", url.Values{"email": {"member@example.com"}, "password": {"not the password"}}).expect(t, 401, "")
+		if entries(t, d, "auth.sign_in_failed", audit.Failed) != 1 {
+			t.Error("the failed sign-in is not in the audit log")
+		}
+		rs.get("/settings/audit?action=auth.").expect(t, 200, "", "auth.signed_in", "auth.sign_in_failed", "127.0.0.1")
 		if !strings.Contains(rs.get("/settings/audit?outcome=denied").body, "access.denied") {
 			t.Error("the denied attempts are not on the page")
 		}

@@ -94,6 +94,7 @@ func New(o Options) *API {
 	a.gdprRoutes()
 	a.roleRoutes()
 	a.auditRoutes()
+	a.exportRoutes()
 	a.spec = sync.OnceValues(func() ([]byte, error) { return json.Marshal(a.huma.OpenAPI()) })
 	a.mux.HandleFunc("GET "+SpecPath, a.serveSpec)
 	return a

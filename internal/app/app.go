@@ -49,10 +49,14 @@ Usage:
   rapport migrate                     apply database migrations and exit
   rapport user create --email E --role R [--name N]
                                       create a user (password from stdin, or one is generated)
+  rapport import FILE [--type contacts|companies] [--mode skip|fill|overwrite] [--dry-run] [--map C=f,...]
+                                      import a CSV or vCard file, with a progress bar
   rapport demo [--contacts N] [--seed S]
                                       fill an empty database with realistic demo data
   rapport backup --out FILE           write a consistent backup while the server runs
   rapport restore FILE                restore a backup into an empty database, then migrate
+  rapport export --out FILE           export everything (JSON lines in a zip; no passwords)
+  rapport load FILE                   load a 'rapport export' zip into an empty database
   rapport bench [--engine sqlite|postgres|both] [--contacts N] [--markdown FILE]
                                       measure the operations of DESIGN.md §6 against baselines
   rapport version                     print version and build information
@@ -81,12 +85,18 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return runUserCreate(ctx, rest[1:], env)
 	case "bench":
 		return runBench(ctx, rest, env)
+	case "import":
+		return runImport(ctx, rest, env)
 	case "demo":
 		return runDemo(ctx, rest, env)
 	case "backup":
 		return runBackup(ctx, rest, env)
 	case "restore":
 		return runRestore(ctx, rest, env)
+	case "export":
+		return runExport(ctx, rest, env)
+	case "load":
+		return runLoad(ctx, rest, env)
 	case "version", "--version", "-version":
 		fmt.Fprintln(env.Stdout, versionString())
 		return exitOK

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/bulk"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/demo"
+	"github.com/rapportcrm/rapport/internal/importer"
 	"github.com/rapportcrm/rapport/internal/jobs"
 	"github.com/rapportcrm/rapport/internal/mail"
 	"github.com/rapportcrm/rapport/internal/web"
@@ -66,6 +68,8 @@ func runServe(ctx context.Context, args []string, env Env) int {
 
 	svc := newServices(d)
 	svc.backups = backup.NewService(backup.Options{DB: d, Source: cfg.Source, DataDir: cfg.DataDir, Logger: logger})
+	svc.imports = importer.New(importer.Options{DB: d, Contacts: svc.contacts, Companies: svc.companies, Users: svc.users,
+		Activities: svc.activities, Dir: filepath.Join(cfg.DataDir, "imports")})
 	queue, err := jobs.New(d, jobs.Options{
 		Workers:  workers(d, svc, logger),
 		Periodic: periodicJobs(),
@@ -75,6 +79,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "rapport serve: job queue: %v\n", err)
 		return exitError
 	}
+	svc.imports.UseQueue(queue)
 	if err := svc.configureMail(cfg, queue); err != nil {
 		fmt.Fprintf(env.Stderr, "rapport serve: --smtp: %v\n", err)
 		return exitError
@@ -85,7 +90,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		Registry: reg, JobCounts: queue.Counts, Jobs: queue,
 		Contacts: svc.contacts, Companies: svc.companies, Activities: svc.activities,
 		Fields: svc.fields, Views: svc.views, Backups: svc.backups, Audit: svc.audit,
-		Consent: svc.consent, GDPR: svc.gdpr,
+		Consent: svc.consent, GDPR: svc.gdpr, Imports: svc.imports,
 		API: api.New(api.Options{DB: d, Users: svc.users, Contacts: svc.contacts, Companies: svc.companies,
 			Activities: svc.activities, Fields: svc.fields, Views: svc.views, Audit: svc.audit,
 			Consent: svc.consent, GDPR: svc.gdpr, Logger: logger}),
@@ -169,8 +174,9 @@ func (cleanupArgs) Kind() string { return "maintenance.cleanup" }
 
 type cleanupWorker struct {
 	river.WorkerDefaults[cleanupArgs]
-	db     *db.DB
-	logger *slog.Logger
+	db      *db.DB
+	imports *importer.Service
+	logger  *slog.Logger
 }
 
 func (w *cleanupWorker) Work(ctx context.Context, job *river.Job[cleanupArgs]) error {
@@ -178,8 +184,14 @@ func (w *cleanupWorker) Work(ctx context.Context, job *river.Job[cleanupArgs]) e
 	if err != nil {
 		return err
 	}
-	if sessions+throttles > 0 {
-		w.logger.Info("cleanup", "expired_sessions", sessions, "ended_throttles", throttles)
+	uploads := 0
+	if w.imports != nil {
+		if uploads, err = w.imports.Cleanup(ctx); err != nil {
+			return err
+		}
+	}
+	if sessions+throttles+int64(uploads) > 0 {
+		w.logger.Info("cleanup", "expired_sessions", sessions, "ended_throttles", throttles, "stale_uploads", uploads)
 	}
 	return nil
 }
@@ -187,10 +199,11 @@ func (w *cleanupWorker) Work(ctx context.Context, job *river.Job[cleanupArgs]) e
 // workers registers every job kind the process runs.
 func workers(d *db.DB, svc *services, logger *slog.Logger) *river.Workers {
 	ws := river.NewWorkers()
-	river.AddWorker(ws, &cleanupWorker{db: d, logger: logger})
+	river.AddWorker(ws, &cleanupWorker{db: d, imports: svc.imports, logger: logger})
 	river.AddWorker(ws, bulk.NewWorker(svc.bulk, 0))
 	river.AddWorker(ws, mail.NewWorker(svc.mail))
 	river.AddWorker(ws, backup.NewWorker(svc.backups))
+	river.AddWorker(ws, importer.NewWorker(svc.imports))
 	return ws
 }
 

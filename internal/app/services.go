@@ -11,6 +11,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/gdpr"
+	"github.com/rapportcrm/rapport/internal/importer"
 	"github.com/rapportcrm/rapport/internal/mail"
 	"github.com/rapportcrm/rapport/internal/user"
 	"github.com/rapportcrm/rapport/internal/view"
@@ -35,6 +36,9 @@ type services struct {
 	// backups writes backups into the data folder; serve sets it, as it
 	// needs the configuration.
 	backups *backup.Service
+	// imports runs CSV and vCard imports; serve sets it, as its files
+	// live in the data folder, and gives it the job queue.
+	imports *importer.Service
 	// mail is the outbox; it keeps mail until serve gives it a mail server
 	// (configureMail).
 	mail *mail.Outbox
@@ -49,6 +53,8 @@ func newServices(d *db.DB) *services {
 	users.UseMail(outbox, "")
 	users.OnTransfer("contacts", contacts.TransferOwner)
 	users.OnTransfer("companies", companies.TransferOwner)
+	privacy := gdpr.New(d, contacts)
+	privacy.Register(importer.PrivacyPart())
 	return &services{
 		mail:       outbox,
 		users:      users,
@@ -59,7 +65,7 @@ func newServices(d *db.DB) *services {
 		views:      view.NewService(d),
 		audit:      audit.NewService(d),
 		consent:    consent.NewService(d, contacts),
-		gdpr:       gdpr.New(d, contacts),
+		gdpr:       privacy,
 		bulk:       bulk.NewService(bulk.Options{DB: d, Contacts: contacts, Companies: companies, Users: users}),
 	}
 }

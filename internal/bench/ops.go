@@ -60,7 +60,7 @@ func runEngine(ctx context.Context, o Options, d *db.DB, rep *Report) error {
 	if err := e.deepContact(); err != nil {
 		return err
 	}
-	for _, op := range []func() error{e.listPage, e.scopedLists, e.deepPage, e.customFilter, e.globalSearch, e.timeline, e.createContacts} {
+	for _, op := range []func() error{e.listPage, e.scopedLists, e.deepPage, e.customFilter, e.globalSearch, e.timeline, e.listExport, e.createContacts, e.importCSV} {
 		if err := op(); err != nil {
 			return err
 		}

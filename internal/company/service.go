@@ -67,29 +67,34 @@ func (s *Service) Create(ctx context.Context, in Input) (Company, error) {
 	if err != nil {
 		return c, err
 	}
-	now := db.Now()
-	c.ID, c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy = id.New(), now, now, actor.UserID, actor.UserID
 	err = s.db.WithTx(ctx, func(tx *db.Tx) error {
-		if err := insert(ctx, tx, c); err != nil {
-			return err
-		}
-		added, err := record.AddTags(ctx, tx, record.Company, c.ID, tags)
-		if err != nil {
-			return err
-		}
-		c.Tags = tags
-		if err := s.index(ctx, tx, c); err != nil {
-			return err
-		}
-		if err := subject(c).Emit(ctx, tx, actor.UserID, "created", map[string]any{"name": c.Name}); err != nil {
-			return err
-		}
-		return subject(c).EmitTags(ctx, tx, actor.UserID, added, nil)
+		return s.createTx(ctx, tx, actor, &c, tags, map[string]any{"name": c.Name})
 	})
 	if err != nil {
 		return c, fmt.Errorf("company: create: %w", err)
 	}
 	return c, nil
+}
+
+// createTx writes the prepared company c and its created event (with data).
+func (s *Service) createTx(ctx context.Context, tx *db.Tx, actor access.Actor, c *Company, tags []string, data map[string]any) error {
+	now := db.Now()
+	c.ID, c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy = id.New(), now, now, actor.UserID, actor.UserID
+	if err := insert(ctx, tx, *c); err != nil {
+		return err
+	}
+	added, err := record.AddTags(ctx, tx, record.Company, c.ID, tags)
+	if err != nil {
+		return err
+	}
+	c.Tags = tags
+	if err := s.index(ctx, tx, *c); err != nil {
+		return err
+	}
+	if err := subject(*c).Emit(ctx, tx, actor.UserID, "created", data); err != nil {
+		return err
+	}
+	return subject(*c).EmitTags(ctx, tx, actor.UserID, added, nil)
 }
 
 // Update changes the fields set in in and records what changed.
@@ -111,31 +116,37 @@ func (s *Service) Update(ctx context.Context, companyID string, in Input) (Compa
 	if err != nil {
 		return c, err
 	}
-	c.UpdatedAt, c.UpdatedBy = db.Now(), actor.UserID
 	err = s.db.WithTx(ctx, func(tx *db.Tx) error {
-		if err := update(ctx, tx, c); err != nil {
-			return err
-		}
-		if in.Tags != nil {
-			added, removed, err := record.SetTags(ctx, tx, record.Company, c.ID, tags)
-			if err != nil {
-				return err
-			}
-			if err := subject(c).EmitTags(ctx, tx, actor.UserID, added, removed); err != nil {
-				return err
-			}
-			c.Tags = tags
-		}
-		if err := s.index(ctx, tx, c); err != nil {
-			return err
-		}
-		return subject(c).EmitChanges(ctx, tx, actor.UserID, record.Owner{ID: old.OwnerID, Name: old.OwnerName},
-			record.Owner{ID: c.OwnerID, Name: c.OwnerName}, old.fields(), c.fields())
+		return s.updateTx(ctx, tx, actor, old, &c, tags, in.Tags != nil)
 	})
 	if err != nil {
 		return c, fmt.Errorf("company: update: %w", err)
 	}
 	return c, nil
+}
+
+// updateTx writes c, prepared from old, with its events; setTags replaces
+// the tags with tags.
+func (s *Service) updateTx(ctx context.Context, tx *db.Tx, actor access.Actor, old Company, c *Company, tags []string, setTags bool) error {
+	c.UpdatedAt, c.UpdatedBy = db.Now(), actor.UserID
+	if err := update(ctx, tx, *c); err != nil {
+		return err
+	}
+	if setTags {
+		added, removed, err := record.SetTags(ctx, tx, record.Company, c.ID, tags)
+		if err != nil {
+			return err
+		}
+		if err := subject(*c).EmitTags(ctx, tx, actor.UserID, added, removed); err != nil {
+			return err
+		}
+		c.Tags = tags
+	}
+	if err := s.index(ctx, tx, *c); err != nil {
+		return err
+	}
+	return subject(*c).EmitChanges(ctx, tx, actor.UserID, record.Owner{ID: old.OwnerID, Name: old.OwnerName},
+		record.Owner{ID: c.OwnerID, Name: c.OwnerName}, old.fields(), c.fields())
 }
 
 // Delete moves a company to the trash; its contacts stay.
@@ -162,6 +173,12 @@ func (s *Service) Delete(ctx context.Context, companyID string) error {
 // prepare applies in to c and validates everything, returning the cleaned
 // tags to set.
 func (s *Service) prepare(ctx context.Context, c *Company, in Input) ([]string, error) {
+	return s.prepareIn(ctx, s.db.R, c, in)
+}
+
+// prepareIn is prepare reading through q: an import's transaction, so that
+// rows earlier in the same batch count.
+func (s *Service) prepareIn(ctx context.Context, q db.Querier, c *Company, in Input) ([]string, error) {
 	var v apperr.Validation
 	in.apply(c, &v)
 	name, err := record.CheckOwner(ctx, s.users, &v, c.OwnerID)
@@ -175,11 +192,11 @@ func (s *Service) prepare(ctx context.Context, c *Company, in Input) ([]string, 
 			v.Merge(err)
 		}
 	}
-	defs, err := customfield.ListFor(ctx, s.db.R, customfield.ObjectCompany)
+	defs, err := customfield.ListFor(ctx, q, customfield.ObjectCompany)
 	if err != nil {
 		return nil, err
 	}
-	region, err := setting.Region(ctx, s.db.R)
+	region, err := setting.Region(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +204,7 @@ func (s *Service) prepare(ctx context.Context, c *Company, in Input) ([]string, 
 		v.Merge(err)
 	}
 	if c.Domain != "" && v.For("domain") == "" {
-		other, err := idByDomain(ctx, s.db.R, c.Domain)
+		other, err := idByDomain(ctx, q, c.Domain)
 		if err != nil {
 			return nil, err
 		}

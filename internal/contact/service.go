@@ -64,29 +64,34 @@ func (s *Service) Create(ctx context.Context, in Input) (Contact, error) {
 	if err != nil {
 		return c, err
 	}
-	now := db.Now()
-	c.ID, c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy = id.New(), now, now, actor.UserID, actor.UserID
 	err = s.db.WithTx(ctx, func(tx *db.Tx) error {
-		if err := insert(ctx, tx, c); err != nil {
-			return err
-		}
-		added, err := record.AddTags(ctx, tx, record.Contact, c.ID, tags)
-		if err != nil {
-			return err
-		}
-		c.Tags = tags
-		if err := index(ctx, tx, c); err != nil {
-			return err
-		}
-		if err := subject(c).Emit(ctx, tx, actor.UserID, "created", map[string]any{"name": c.DisplayName}); err != nil {
-			return err
-		}
-		return subject(c).EmitTags(ctx, tx, actor.UserID, added, nil)
+		return createTx(ctx, tx, actor, &c, tags, map[string]any{"name": c.DisplayName})
 	})
 	if err != nil {
 		return c, fmt.Errorf("contact: create: %w", err)
 	}
 	return c, nil
+}
+
+// createTx writes the prepared contact c and its created event (with data).
+func createTx(ctx context.Context, tx *db.Tx, actor access.Actor, c *Contact, tags []string, data map[string]any) error {
+	now := db.Now()
+	c.ID, c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy = id.New(), now, now, actor.UserID, actor.UserID
+	if err := insert(ctx, tx, *c); err != nil {
+		return err
+	}
+	added, err := record.AddTags(ctx, tx, record.Contact, c.ID, tags)
+	if err != nil {
+		return err
+	}
+	c.Tags = tags
+	if err := index(ctx, tx, *c); err != nil {
+		return err
+	}
+	if err := subject(*c).Emit(ctx, tx, actor.UserID, "created", data); err != nil {
+		return err
+	}
+	return subject(*c).EmitTags(ctx, tx, actor.UserID, added, nil)
 }
 
 // Update changes the fields set in in and records what changed.
@@ -108,31 +113,37 @@ func (s *Service) Update(ctx context.Context, contactID string, in Input) (Conta
 	if err != nil {
 		return c, err
 	}
-	c.UpdatedAt, c.UpdatedBy = db.Now(), actor.UserID
 	err = s.db.WithTx(ctx, func(tx *db.Tx) error {
-		if err := update(ctx, tx, c); err != nil {
-			return err
-		}
-		if in.Tags != nil {
-			added, removed, err := record.SetTags(ctx, tx, record.Contact, c.ID, tags)
-			if err != nil {
-				return err
-			}
-			if err := subject(c).EmitTags(ctx, tx, actor.UserID, added, removed); err != nil {
-				return err
-			}
-			c.Tags = tags
-		}
-		if err := index(ctx, tx, c); err != nil {
-			return err
-		}
-		return subject(c).EmitChanges(ctx, tx, actor.UserID, record.Owner{ID: old.OwnerID, Name: old.OwnerName},
-			record.Owner{ID: c.OwnerID, Name: c.OwnerName}, old.fields(), c.fields())
+		return updateTx(ctx, tx, actor, old, &c, tags, in.Tags != nil)
 	})
 	if err != nil {
 		return c, fmt.Errorf("contact: update: %w", err)
 	}
 	return c, nil
+}
+
+// updateTx writes c, prepared from old, with its events; setTags replaces
+// the tags with tags.
+func updateTx(ctx context.Context, tx *db.Tx, actor access.Actor, old Contact, c *Contact, tags []string, setTags bool) error {
+	c.UpdatedAt, c.UpdatedBy = db.Now(), actor.UserID
+	if err := update(ctx, tx, *c); err != nil {
+		return err
+	}
+	if setTags {
+		added, removed, err := record.SetTags(ctx, tx, record.Contact, c.ID, tags)
+		if err != nil {
+			return err
+		}
+		if err := subject(*c).EmitTags(ctx, tx, actor.UserID, added, removed); err != nil {
+			return err
+		}
+		c.Tags = tags
+	}
+	if err := index(ctx, tx, *c); err != nil {
+		return err
+	}
+	return subject(*c).EmitChanges(ctx, tx, actor.UserID, record.Owner{ID: old.OwnerID, Name: old.OwnerName},
+		record.Owner{ID: c.OwnerID, Name: c.OwnerName}, old.fields(), c.fields())
 }
 
 // Delete moves a contact to the trash: it leaves lists, search and
@@ -160,8 +171,14 @@ func (s *Service) Delete(ctx context.Context, contactID string) error {
 // prepare applies in to c and validates everything, returning the cleaned
 // tags to set.
 func (s *Service) prepare(ctx context.Context, c *Contact, in Input) ([]string, error) {
+	return s.prepareIn(ctx, s.db.R, c, in)
+}
+
+// prepareIn is prepare reading through q: an import's transaction, so that
+// rows earlier in the same batch count.
+func (s *Service) prepareIn(ctx context.Context, q db.Querier, c *Contact, in Input) ([]string, error) {
 	var v apperr.Validation
-	region, err := setting.Region(ctx, s.db.R)
+	region, err := setting.Region(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +187,7 @@ func (s *Service) prepare(ctx context.Context, c *Contact, in Input) ([]string, 
 		return nil, err
 	}
 	if in.CompanyIDs != nil {
-		if err := s.companies(ctx, c, *in.CompanyIDs, &v); err != nil {
+		if err := s.companies(ctx, q, c, *in.CompanyIDs, &v); err != nil {
 			return nil, err
 		}
 	}
@@ -180,14 +197,14 @@ func (s *Service) prepare(ctx context.Context, c *Contact, in Input) ([]string, 
 			v.Merge(err)
 		}
 	}
-	defs, err := customfield.ListFor(ctx, s.db.R, customfield.ObjectContact)
+	defs, err := customfield.ListFor(ctx, q, customfield.ObjectContact)
 	if err != nil {
 		return nil, err
 	}
 	if c.Custom, err = customfield.Apply(defs, c.Custom, in.Custom, region); err != nil {
 		v.Merge(err)
 	}
-	taken, err := takenEmails(ctx, s.db.R, c.ID, c.Emails)
+	taken, err := takenEmails(ctx, q, c.ID, c.Emails)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +217,7 @@ func (s *Service) prepare(ctx context.Context, c *Contact, in Input) ([]string, 
 	return tags, v.Err()
 }
 
-func (s *Service) companies(ctx context.Context, c *Contact, ids []string, v *apperr.Validation) error {
+func (s *Service) companies(ctx context.Context, q db.Querier, c *Contact, ids []string, v *apperr.Validation) error {
 	var clean []string
 	for i, cid := range ids {
 		cid = strings.TrimSpace(cid)
@@ -213,7 +230,7 @@ func (s *Service) companies(ctx context.Context, c *Contact, ids []string, v *ap
 		}
 		clean = append(clean, cid)
 	}
-	refs, err := company.Refs(ctx, s.db.R, clean)
+	refs, err := company.Refs(ctx, q, clean)
 	if err != nil {
 		return err
 	}

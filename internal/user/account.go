@@ -88,7 +88,7 @@ func (s *Service) SetMFARequired(ctx context.Context, on bool) error {
 		if err != nil {
 			return err
 		}
-		if !st.Enabled {
+		if !st.SecondFactor() {
 			var v apperr.Validation
 			v.Add("require_mfa", "Set up two-factor sign-in for your own account first (Account → Security), then require it of everyone.")
 			return v.Err()
@@ -124,7 +124,9 @@ func (s *Service) MFAAdoption(ctx context.Context) (on, total int, err error) {
 	if _, err := access.Check(ctx, access.Users, access.Read); err != nil {
 		return 0, 0, err
 	}
-	err = s.db.R.QueryRowContext(ctx, `SELECT count(totp_enabled_at), count(*) FROM users WHERE disabled_at IS NULL`).Scan(&on, &total)
+	err = s.db.R.QueryRowContext(ctx, `SELECT count(CASE WHEN u.totp_enabled_at IS NOT NULL
+		OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id) THEN 1 END), count(*)
+		FROM users u WHERE u.disabled_at IS NULL`).Scan(&on, &total)
 	if err != nil {
 		return 0, 0, fmt.Errorf("user: mfa adoption: %w", err)
 	}

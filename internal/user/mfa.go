@@ -70,10 +70,17 @@ type TOTPConfirmation struct {
 
 // MFAStatus is what the Security page says about a user's second factor.
 type MFAStatus struct {
+	// Enabled is whether the authenticator app (TOTP) is on.
 	Enabled           bool
 	EnabledAt         time.Time
 	RecoveryCodesLeft int
+	// Passkeys counts the user's passkeys, each a second factor too.
+	Passkeys int
 }
+
+// SecondFactor reports whether the user has any second factor: the
+// authenticator app or a passkey.
+func (st MFAStatus) SecondFactor() bool { return st.Enabled || st.Passkeys > 0 }
 
 // SecondFactor is a code typed at the second sign-in step, with where it
 // came from for the audit log.
@@ -202,8 +209,8 @@ func (s *Service) ConfirmTOTP(ctx context.Context, in TOTPConfirmation) ([]strin
 	return codes, nil
 }
 
-// DisableTOTP turns two-factor sign-in off after checking the password,
-// and deletes the recovery codes.
+// DisableTOTP turns the authenticator app off after checking the password,
+// and deletes the recovery codes unless a passkey is left.
 func (s *Service) DisableTOTP(ctx context.Context, password string) error {
 	a, err := self(ctx)
 	if err != nil {
@@ -222,7 +229,8 @@ func (s *Service) DisableTOTP(ctx context.Context, password string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("user: two-factor sign-in is off already: %w", apperr.ErrConflict)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, a.UserID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = $1
+			AND NOT EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = $1)`, a.UserID); err != nil {
 			return fmt.Errorf("user: delete recovery codes: %w", err)
 		}
 		_, err = event.Record(ctx, tx, event.Event{Kind: "user.mfa_disabled", ActorID: a.UserID,
@@ -247,7 +255,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, password string) 
 		if err != nil {
 			return err
 		}
-		if !st.Enabled {
+		if !st.SecondFactor() {
 			return fmt.Errorf("user: recovery codes without two-factor sign-in: %w", apperr.ErrConflict)
 		}
 		if err := replaceRecoveryCodes(ctx, tx, a.UserID, codes, db.Now()); err != nil {
@@ -283,8 +291,9 @@ func (s *Service) mfaStatus(ctx context.Context, q db.Querier, userID string) (M
 	var st MFAStatus
 	var enabled db.Time
 	err := q.QueryRowContext(ctx, `SELECT u.totp_enabled_at,
-		(SELECT count(*) FROM recovery_codes c WHERE c.user_id = u.id AND c.used_at IS NULL)
-		FROM users u WHERE u.id = $1`, userID).Scan(&enabled, &st.RecoveryCodesLeft)
+		(SELECT count(*) FROM recovery_codes c WHERE c.user_id = u.id AND c.used_at IS NULL),
+		(SELECT count(*) FROM passkeys p WHERE p.user_id = u.id)
+		FROM users u WHERE u.id = $1`, userID).Scan(&enabled, &st.RecoveryCodesLeft, &st.Passkeys)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, fmt.Errorf("user %s: %w", userID, apperr.ErrNotFound)
 	}
@@ -309,8 +318,11 @@ func (s *Service) VerifySecondFactor(ctx context.Context, in SecondFactor) (stri
 		var name string
 		var secret sql.NullString
 		var last int64
-		err := tx.QueryRowContext(ctx, `SELECT name, totp_secret, totp_last_step FROM users
-			WHERE id = $1 AND totp_enabled_at IS NOT NULL AND disabled_at IS NULL`, in.UserID).Scan(&name, &secret, &last)
+		// A user with passkeys but no authenticator app has recovery codes too.
+		err := tx.QueryRowContext(ctx, `SELECT name, totp_secret, totp_last_step FROM users u
+			WHERE id = $1 AND disabled_at IS NULL
+			AND (totp_enabled_at IS NOT NULL OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id))`,
+			in.UserID).Scan(&name, &secret, &last)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("user %s with two-factor sign-in: %w", in.UserID, apperr.ErrNotFound)
 		}

@@ -23,7 +23,7 @@ type Session struct {
 	Address    string
 	UserAgent  string
 	// Method is how the second step was passed: MethodPassword when
-	// there was none, MethodTOTP or MethodRecovery.
+	// there was none, MethodTOTP, MethodRecovery or MethodPasskey.
 	Method string
 }
 
@@ -43,7 +43,8 @@ type NewSession struct {
 type SignedIn struct {
 	User    User
 	Session Session
-	// MFA is whether the user has two-factor sign-in on.
+	// MFA is whether the user has two-factor sign-in on: an authenticator
+	// app or a passkey.
 	MFA bool
 	// RequireMFA is the organisation's setting: everyone must have it on.
 	RequireMFA bool
@@ -112,16 +113,17 @@ func (s *Service) SessionUser(ctx context.Context, sessionID, userID string) (Si
 	}
 	var enabled, created, seen db.Time
 	var require string
+	var passkey bool
 	ss := &in.Session
-	u, err := scanUser(s.db.R.QueryRowContext(ctx, `SELECT `+userColumns+`, u.totp_enabled_at, `+sessionColumns+`,
+	u, err := scanUser(s.db.R.QueryRowContext(ctx, `SELECT `+userColumns+`, u.totp_enabled_at, EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id), `+sessionColumns+`,
 		COALESCE((SELECT value FROM settings WHERE key = $3), '')
 		FROM user_sessions s JOIN users u ON u.id = s.user_id JOIN roles r ON r.name = u.role
 		WHERE s.id = $1 AND s.user_id = $2`, sessionID, userID, RequireMFAKey),
-		&enabled, &ss.ID, &ss.UserID, &created, &seen, &ss.Address, &ss.UserAgent, &ss.Method, &require)
+		&enabled, &passkey, &ss.ID, &ss.UserID, &created, &seen, &ss.Address, &ss.UserAgent, &ss.Method, &require)
 	if err != nil {
 		return in, fmt.Errorf("session %s: %w", sessionID, err)
 	}
-	in.User, in.MFA, in.RequireMFA = u, !enabled.IsZero(), require == "true"
+	in.User, in.MFA, in.RequireMFA = u, !enabled.IsZero() || passkey, require == "true"
 	ss.CreatedAt, ss.LastSeenAt = created.Time, seen.Time
 	return in, nil
 }

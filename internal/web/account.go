@@ -35,6 +35,7 @@ func (s *Server) accountRoutes(page func(pattern string, h http.HandlerFunc)) {
 	page("POST /account/sessions/revoke-others", s.requireUser(s.revokeOtherSessions))
 	page("GET /settings/security", s.requireUser(s.settingsSecurity))
 	page("POST /settings/security", s.requireUser(s.settingsSecuritySave))
+	s.passkeyRoutes(page)
 }
 
 // Session keys of the Security pages: the secret being enrolled, and new
@@ -58,6 +59,7 @@ type securityView struct {
 	page
 	MFA      user.MFAStatus
 	Required bool
+	Passkeys passkeysSection
 	Sessions []sessionRow
 	// Errors holds the messages of the one form that was sent: its fields
 	// are current_password, new_password, confirm_password,
@@ -75,6 +77,9 @@ func (s *Server) securityView(r *http.Request) (securityView, error) {
 	}
 	in, _ := currentSession(r)
 	v.Required = in.RequireMFA
+	if v.Passkeys, err = s.passkeysSection(r); err != nil {
+		return v, err
+	}
 	list, err := s.users.Sessions(r.Context(), IdleTimeout)
 	if err != nil {
 		return v, err
@@ -195,8 +200,11 @@ type enrolView struct {
 	Secret string
 	// Required is set when the organisation requires two-factor sign-in.
 	Required bool
-	Code     string
-	Errors   *apperr.Validation
+	// Passkey is the form to add a passkey instead, for people who must
+	// set up a second factor.
+	Passkey passkeyAdd
+	Code    string
+	Errors  *apperr.Validation
 }
 
 // SecretGroups writes the secret in groups of four, as people type it.
@@ -213,12 +221,18 @@ func (v enrolView) SecretGroups() string {
 
 func (s *Server) enrolForm(w http.ResponseWriter, r *http.Request) {
 	in, _ := currentSession(r)
-	if in.MFA {
+	st, err := s.users.MFAStatus(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if st.Enabled {
 		s.redirect(w, r, "/account/security", "Two-factor sign-in is already on.")
 		return
 	}
 	s.render(w, r, http.StatusOK, "account_mfa", enrolView{page: s.page(r, "Set up two-factor sign-in"),
-		Secret: s.sessions.GetString(r.Context(), enrolSecretKey), Required: in.RequireMFA})
+		Secret: s.sessions.GetString(r.Context(), enrolSecretKey), Required: in.RequireMFA && !in.MFA,
+		Passkey: s.passkeyAddView(r)})
 }
 
 func (s *Server) enrolStart(w http.ResponseWriter, r *http.Request) {
@@ -277,7 +291,7 @@ func (s *Server) enrolConfirm(w http.ResponseWriter, r *http.Request) {
 	if v := apperr.AsValidation(err); v != nil {
 		in, _ := currentSession(r)
 		s.render(w, r, http.StatusUnprocessableEntity, "account_mfa", enrolView{page: s.page(r, "Set up two-factor sign-in"),
-			Secret: secret, Required: in.RequireMFA, Code: code, Errors: v})
+			Secret: secret, Required: in.RequireMFA && !in.MFA, Passkey: s.passkeyAddView(r), Code: code, Errors: v})
 		return
 	}
 	if errors.Is(err, apperr.ErrConflict) {

@@ -26,6 +26,7 @@ func (s *Server) listRoutes(page func(pattern string, h http.HandlerFunc)) {
 	p("POST /views", l.saveView)
 	p("POST /views/{id}/delete", l.deleteView)
 	p("GET /bulk/{id}", l.progress)
+	l.exportRoutes(p)
 }
 
 // lists serves the list pages; it holds the bulk service, which the

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -23,6 +24,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/gdpr"
+	"github.com/rapportcrm/rapport/internal/importer"
 	"github.com/rapportcrm/rapport/internal/jobs"
 	"github.com/rapportcrm/rapport/internal/user"
 	"github.com/rapportcrm/rapport/internal/view"
@@ -65,6 +67,9 @@ type Options struct {
 	// erasure; nil builds them over DB and Contacts.
 	Consent *consent.Service
 	GDPR    *gdpr.Service
+	// Imports serves the import wizard; nil builds one over DB, Contacts,
+	// Companies, Users and Jobs, keeping files in <data-dir>/imports.
+	Imports *importer.Service
 	// API serves /api/v1 and /api/openapi.json; nil leaves them out.
 	API http.Handler
 }
@@ -81,6 +86,10 @@ type Server struct {
 	r        *renderer
 	static   *staticFiles
 	metrics  *metrics
+	// passkeys runs passkey ceremonies; nil when the base URL does not
+	// allow them, and passkeysOff says why.
+	passkeys    *user.Passkeys
+	passkeysOff string
 
 	jobs       *jobs.Queue
 	contacts   *contact.Service
@@ -92,6 +101,7 @@ type Server struct {
 	backups    *backup.Service
 	consent    *consent.Service
 	gdpr       *gdpr.Service
+	imports    *importer.Service
 	api        http.Handler
 }
 
@@ -123,6 +133,10 @@ func New(o Options) (*Server, error) {
 	if o.GDPR == nil && o.Contacts != nil {
 		o.GDPR = gdpr.New(o.DB, o.Contacts)
 	}
+	if o.Imports == nil && o.Contacts != nil && o.Companies != nil {
+		o.Imports = importer.New(importer.Options{DB: o.DB, Contacts: o.Contacts, Companies: o.Companies,
+			Users: o.Users, Activities: o.Activities, Queue: o.Jobs, Dir: filepath.Join(o.Config.DataDir, "imports")})
+	}
 	s := &Server{
 		cfg:      o.Config,
 		db:       o.DB,
@@ -145,8 +159,10 @@ func New(o Options) (*Server, error) {
 		backups:    o.Backups,
 		consent:    o.Consent,
 		gdpr:       o.GDPR,
+		imports:    o.Imports,
 		api:        o.API,
 	}
+	s.passkeys, s.passkeysOff = newPasskeys(o.Users, o.Config.BaseURL)
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.serverError(w, r, err)
 	}
@@ -183,6 +199,7 @@ func (s *Server) Handler() http.Handler {
 	s.teamRoutes(page)
 	s.gdprRoutes(page)
 	s.auditRoutes(page)
+	s.importRoutes(page)
 	if s.api != nil {
 		mux.Handle("/api/", s.sessions.LoadAndSave(s.loadUser(s.api)))
 	}

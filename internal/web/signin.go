@@ -106,11 +106,12 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 const enrolmentPath = "/account/security/mfa"
 
 // mfaExempt lists what a user who must set up two-factor sign-in may still
-// reach: the enrolment pages, signing out, and the API's description.
+// reach: the enrolment pages (an authenticator app or a passkey), signing
+// out, and the API's description.
 func mfaExempt(path string) bool {
 	return path == enrolmentPath || strings.HasPrefix(path, enrolmentPath+"/") ||
 		path == "/account/security/recovery-codes" || strings.HasPrefix(path, "/account/security/recovery-codes/") ||
-		path == "/account/security/recovery-codes.txt" ||
+		path == "/account/security/recovery-codes.txt" || strings.HasPrefix(path, passkeyRegisterPrefix) ||
 		path == "/logout" || path == "/api/openapi.json" || path == "/api/docs"
 }
 
@@ -256,6 +257,8 @@ type loginView struct {
 	Email, Next string
 	Error       string
 	Errors      *apperr.Validation
+	// Passkeys offers signing in with a passkey.
+	Passkeys bool
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
@@ -266,14 +269,15 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	if s.sentToSetup(w, r) {
 		return
 	}
-	s.render(w, r, http.StatusOK, "login", loginView{page: s.page(r, "Sign in"), Next: r.URL.Query().Get("next")})
+	s.render(w, r, http.StatusOK, "login", loginView{page: s.page(r, "Sign in"), Next: r.URL.Query().Get("next"),
+		Passkeys: s.passkeys != nil})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
-	view := loginView{page: s.page(r, "Sign in"), Email: email, Next: r.PostFormValue("next")}
+	view := loginView{page: s.page(r, "Sign in"), Email: email, Next: r.PostFormValue("next"), Passkeys: s.passkeys != nil}
 
 	var v apperr.Validation
 	if email == "" {
@@ -336,12 +340,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	mfa, err := s.users.TOTPEnabled(ctx, u.ID)
+	factors, err := s.users.SecondFactorsOf(ctx, u.ID)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if mfa {
+	if factors.Any() {
 		if err := s.startSecondStep(ctx, u, view.Next); err != nil {
 			s.serverError(w, r, err)
 			return

@@ -45,6 +45,15 @@ type loginMFAView struct {
 	page
 	Error  string
 	Errors *apperr.Validation
+	// TOTP and Passkey say which second factors the user can choose from;
+	// without the app, the code field takes recovery codes only.
+	TOTP, Passkey bool
+}
+
+// loginMFAView returns the second step's page for the pending user uid.
+func (s *Server) loginMFAView(r *http.Request, uid string) (loginMFAView, error) {
+	f, err := s.users.SecondFactorsOf(r.Context(), uid)
+	return loginMFAView{page: s.page(r, "Two-factor sign-in"), TOTP: f.TOTP, Passkey: f.Passkeys > 0 && s.passkeys != nil}, err
 }
 
 // backToLogin ends a second step that has run out or lost its user.
@@ -60,11 +69,21 @@ func (s *Server) loginMFAForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	if _, ok := s.pendingUser(r.Context()); !ok {
+	uid, ok := s.pendingUser(r.Context())
+	if !ok {
 		s.backToLogin(w, r)
 		return
 	}
-	s.render(w, r, http.StatusOK, "login_mfa", loginMFAView{page: s.page(r, "Two-factor sign-in")})
+	view, err := s.loginMFAView(r, uid)
+	if errors.Is(err, apperr.ErrNotFound) {
+		s.backToLogin(w, r)
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "login_mfa", view)
 }
 
 // Messages of the second step.
@@ -72,6 +91,7 @@ const (
 	msgBadCode      = "That code is not right. Type the 6-digit code your authenticator app shows now, or one of your recovery codes."
 	msgCodeReused   = "That code was already used. Wait for your app to show the next code, then type it."
 	msgRecoveryUsed = "That recovery code was already used: each recovery code works only once. Use another one, or the code from your app."
+	msgBadRecovery  = "That recovery code is not right. Type one of the recovery codes you saved, like abcde-12345, or use your passkey."
 )
 
 func (s *Server) loginMFA(w http.ResponseWriter, r *http.Request) {
@@ -81,10 +101,20 @@ func (s *Server) loginMFA(w http.ResponseWriter, r *http.Request) {
 		s.backToLogin(w, r)
 		return
 	}
-	view := loginMFAView{page: s.page(r, "Two-factor sign-in")}
+	view, err := s.loginMFAView(r, uid)
+	if errors.Is(err, apperr.ErrNotFound) {
+		s.backToLogin(w, r)
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	code := strings.TrimSpace(r.PostFormValue("code"))
 	var v apperr.Validation
 	switch {
+	case code == "" && !view.TOTP:
+		v.Add("code", "Enter one of your recovery codes, or use your passkey.")
 	case code == "":
 		v.Add("code", "Enter the code from your authenticator app, or a recovery code.")
 	case len(code) > 64:
@@ -127,6 +157,8 @@ func (s *Server) loginMFA(w http.ResponseWriter, r *http.Request) {
 		msg = msgRecoveryUsed
 	case errors.Is(err, user.ErrCodeReused):
 		msg = msgCodeReused
+	case errors.Is(err, user.ErrBadCode) && !view.TOTP:
+		msg = msgBadRecovery
 	case errors.Is(err, user.ErrBadCode):
 		msg = msgBadCode
 	case errors.Is(err, apperr.ErrNotFound):

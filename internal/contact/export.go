@@ -1,0 +1,315 @@
+package contact
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/rapportcrm/rapport/internal/access"
+	"github.com/rapportcrm/rapport/internal/customfield"
+	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/query"
+	"github.com/rapportcrm/rapport/internal/record"
+)
+
+// ExportRow is a contact as an export writes it: the list row with every
+// email, every phone and the whole address.
+type ExportRow struct {
+	Row
+	Emails  []Email
+	Phones  []Phone
+	Address record.Address
+}
+
+// StreamOptions say what a stream reads besides each contact's own
+// columns.
+type StreamOptions struct {
+	// Lists reads every email and phone and the tags of each contact.
+	Lists bool
+	// Custom decodes each contact's custom values into Custom.
+	Custom bool
+}
+
+// streamBatch is how many rows Stream reads before it fetches their
+// emails, phones and tags, with one query each.
+const streamBatch = 500
+
+// streamMmap is how much of a SQLite file a stream maps into memory.
+const streamMmap = 1 << 30
+
+// streamSlots bounds the streams running at once per engine: each holds
+// two connections of the read pool (SQLite's has four) for its length.
+var streamSlots = map[db.Engine]chan struct{}{db.SQLite: make(chan struct{}, 1), db.Postgres: make(chan struct{}, 4)}
+
+// Stream calls fn with every contact matching r's filter, in r's sort
+// order (r's cursor and limit are ignored), the way List would page
+// through them: the same visibility scope, the same compiled filter. One
+// query reads the contacts as they arrive, a batch at a time, so memory
+// stays the same whatever the number of rows. With o.Lists a second
+// connection reads each batch's emails, phones and tags while the next
+// batch is read and fn works on the last, so a stream keeps two cores
+// busy. It needs the read and export rights on contacts. An error from fn
+// stops the stream and is returned as it is.
+func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, fn func(ExportRow) error) error {
+	if _, err := access.Check(ctx, access.Contacts, access.Read); err != nil {
+		return err
+	}
+	if _, err := access.Check(ctx, access.Contacts, access.Export); err != nil {
+		return err
+	}
+	schema, err := s.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	vis, visArgs := access.Visible(ctx, "c.owner_id", 0)
+	if vis != "" {
+		vis = " AND " + vis
+	}
+	r.Cursor, r.Limit = "", 0
+	p, err := query.Paginate(query.Options{Engine: s.db.Engine, Schema: schema, Args: visArgs}, r)
+	if err != nil {
+		return err
+	}
+	where := ""
+	if p.Where != "" {
+		where = " AND " + p.Where
+	}
+	slots := streamSlots[s.db.Engine]
+	select {
+	case slots <- struct{}{}:
+		defer func() { <-slots }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var main, lists queryer = s.db.R, s.db.R
+	if s.db.Engine == db.SQLite {
+		// Connections of its own, taken now (the stream never waits for
+		// one while it holds another), reading the file through a memory
+		// map: a stream visits pages all over it, far more than the page
+		// cache holds, and a read call per page costs more than the row.
+		take := func() (*sql.Conn, error) {
+			conn, err := s.db.R.Conn(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("contact: stream: %w", err)
+			}
+			if _, err := conn.ExecContext(ctx, `PRAGMA mmap_size = `+strconv.Itoa(streamMmap)); err != nil {
+				conn.Close()
+				return nil, fmt.Errorf("contact: stream: %w", err)
+			}
+			return conn, nil
+		}
+		release := func(conn *sql.Conn) {
+			conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA mmap_size = 0`)
+			conn.Close()
+		}
+		conn, err := take()
+		if err != nil {
+			return err
+		}
+		defer release(conn)
+		main = conn
+		if o.Lists {
+			if lists, err = take(); err != nil {
+				return err
+			}
+			defer release(lists.(*sql.Conn))
+		}
+	}
+	rows, err := main.QueryContext(ctx, `SELECT c.id, c.display_name, c.first_name, c.last_name, c.job_title,
+		c.company_id, m.name, c.lifecycle_stage, c.source, c.street, c.city, c.region, c.postal_code, c.country,
+		c.birthday, c.owner_id, u.name, c.custom, c.created_at, c.updated_at`+
+		listFrom+vis+where+` ORDER BY `+p.OrderBy, p.Args...)
+	if err != nil {
+		return fmt.Errorf("contact: stream: %w", err)
+	}
+	defer rows.Close()
+
+	// Three stages: this goroutine's caller reads rows into batches, one
+	// goroutine adds the lists, and fn runs here on finished batches.
+	read := make(chan []ExportRow, 2)
+	done := make(chan []ExportRow, 2)
+	errc := make(chan error, 2)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		defer close(read)
+		batch := make([]ExportRow, 0, streamBatch)
+		for rows.Next() {
+			x, err := scanExportRow(rows, o.Custom)
+			if err != nil {
+				errc <- err
+				return
+			}
+			if batch = append(batch, x); len(batch) == streamBatch {
+				select {
+				case read <- batch:
+				case <-ctx.Done():
+					return
+				}
+				batch = make([]ExportRow, 0, streamBatch)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			errc <- fmt.Errorf("contact: stream: %w", err)
+			return
+		}
+		if len(batch) > 0 {
+			select {
+			case read <- batch:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		defer close(done)
+		for batch := range read {
+			if o.Lists {
+				if err := streamChildren(ctx, lists, s.db.Engine, batch); err != nil {
+					errc <- err
+					return
+				}
+			}
+			select {
+			case done <- batch:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var ferr error
+	for batch := range done {
+		for i := 0; i < len(batch) && ferr == nil; i++ {
+			if ferr = fn(batch[i]); ferr != nil {
+				// Stop the other stages; what they have in hand drains.
+				cancel()
+			}
+		}
+	}
+	// Everything is read (or a stage failed): release a stage that waits.
+	cancel()
+	wg.Wait()
+	if ferr != nil {
+		return ferr
+	}
+	if err := parent.Err(); err != nil {
+		return err
+	}
+	select {
+	case err := <-errc:
+		return err
+	default:
+	}
+	return nil
+}
+
+func scanExportRow(rows *sql.Rows, decode bool) (ExportRow, error) {
+	var x ExportRow
+	var companyID, companyName, owner, ownerName sql.NullString
+	var birthday db.Date
+	var custom string
+	var created, updated db.Time
+	if err := rows.Scan(&x.ID, &x.DisplayName, &x.FirstName, &x.LastName, &x.JobTitle, &companyID, &companyName,
+		&x.Stage, &x.Source, &x.Address.Street, &x.Address.City, &x.Address.Region, &x.Address.PostalCode,
+		&x.Address.Country, &birthday, &owner, &ownerName, &custom, &created, &updated); err != nil {
+		return x, fmt.Errorf("contact: stream: %w", err)
+	}
+	x.CompanyID, x.CompanyName, x.OwnerID, x.OwnerName = companyID.String, companyName.String, owner.String, ownerName.String
+	x.Birthday, x.CreatedAt, x.UpdatedAt = string(birthday), created.Time, updated.Time
+	x.City, x.Country = x.Address.City, x.Address.Country
+	x.Tags = []string{}
+	if !decode {
+		return x, nil
+	}
+	var err error
+	x.Custom, err = customfield.Decode(custom)
+	return x, err
+}
+
+// queryer runs a query: a connection or a pool.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// streamChildren fills in the emails and phones (in position order) and
+// the tags (in the order lists show them) of batch, one query each.
+func streamChildren(ctx context.Context, q queryer, e db.Engine, batch []ExportRow) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	at := make(map[string]*ExportRow, len(batch))
+	ids := make([]string, len(batch))
+	for i := range batch {
+		at[batch[i].ID] = &batch[i]
+		ids[i] = batch[i].ID
+	}
+	// PostgreSQL takes the ids as one array, planned once. SQLite takes a
+	// list of positional "?" (it looks "$n" names up one by one, which is
+	// quadratic in a statement of hundreds).
+	in := " = ANY($1::uuid[])"
+	args := []any{ids}
+	if e == db.SQLite {
+		in = " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"
+		args = make([]any, len(ids))
+		for i, x := range ids {
+			args[i] = x
+		}
+	}
+	var cid string
+	var em Email
+	var p Phone
+	var tag string
+	for _, c := range []struct {
+		what, sql string
+		dest      []any
+		add       func(x *ExportRow)
+	}{
+		{"emails", `SELECT contact_id, address, label FROM contact_emails WHERE contact_id` + in + ` ORDER BY contact_id, position`,
+			[]any{&cid, &em.Address, &em.Label}, func(x *ExportRow) { x.Emails = append(x.Emails, em) }},
+		{"phones", `SELECT contact_id, e164, original, label FROM contact_phones WHERE contact_id` + in + ` ORDER BY contact_id, position`,
+			[]any{&cid, &p.E164, &p.Original, &p.Label}, func(x *ExportRow) { x.Phones = append(x.Phones, p) }},
+		{"tags", `SELECT x.contact_id, t.name FROM contact_tags x JOIN tags t ON t.id = x.tag_id WHERE x.contact_id` + in +
+			` ORDER BY x.contact_id, t.name_lower`, []any{&cid, &tag}, func(x *ExportRow) { x.Tags = append(x.Tags, tag) }},
+	} {
+		if err := eachRow(ctx, q, c.sql, args, c.dest, func() {
+			if x := at[cid]; x != nil {
+				c.add(x)
+			}
+		}); err != nil {
+			return fmt.Errorf("contact: stream %s: %w", c.what, err)
+		}
+	}
+	for i := range batch {
+		x := &batch[i]
+		if len(x.Emails) > 0 {
+			x.Email = x.Emails[0].Address
+		}
+		if len(x.Phones) > 0 {
+			x.Phone = x.Phones[0].E164
+		}
+	}
+	return nil
+}
+
+// eachRow scans each row of a query into dest and calls fn.
+func eachRow(ctx context.Context, q queryer, query string, args, dest []any, fn func()) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		fn()
+	}
+	return rows.Err()
+}

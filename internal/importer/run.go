@@ -1,0 +1,514 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/rapportcrm/rapport/internal/access"
+	"github.com/rapportcrm/rapport/internal/activity"
+	"github.com/rapportcrm/rapport/internal/apperr"
+	"github.com/rapportcrm/rapport/internal/company"
+	"github.com/rapportcrm/rapport/internal/contact"
+	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/event"
+	"github.com/rapportcrm/rapport/internal/jobs"
+)
+
+// Args is the job that runs one import.
+type Args struct {
+	ImportID string `json:"import_id"`
+}
+
+// Kind implements river.JobArgs.
+func (Args) Kind() string { return "import.run" }
+
+// budget is how long one run of the job works before it hands the rest to
+// a fresh run, well inside the queue's job timeout and rescue delay.
+const budget = 20 * time.Second
+
+// Worker runs imports from the job queue.
+type Worker struct {
+	river.WorkerDefaults[Args]
+	s *Service
+}
+
+// NewWorker returns the worker to register with the job queue.
+func NewWorker(s *Service) *Worker { return &Worker{s: s} }
+
+// Work runs batches until the import ends or the budget is spent; the
+// batch that ends the import completes the job in its transaction.
+func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
+	complete := func(tx *db.Tx) error { return jobs.CompleteTx(ctx, tx, job.JobRow) }
+	r := w.s.runner(job.Args.ImportID)
+	defer r.close()
+	deadline := time.Now().Add(budget)
+	for {
+		finished, err := r.step(ctx, complete)
+		if err != nil {
+			if ctx.Err() != nil {
+				return river.JobSnooze(0)
+			}
+			if job.Attempt >= job.MaxAttempts {
+				w.s.fail(context.WithoutCancel(ctx), job.Args.ImportID, "It stopped after repeated errors: "+err.Error(), complete)
+			}
+			return err
+		}
+		if finished {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return river.JobSnooze(0)
+		}
+	}
+}
+
+// Run runs a configured import to its end in this process, as the shell
+// command does, calling progress after each batch.
+func (s *Service) Run(ctx context.Context, importID string, dryRun bool, progress func(Import)) (Import, error) {
+	im, err := s.Get(ctx, importID)
+	if err != nil {
+		return im, err
+	}
+	if im.Status == Uploaded {
+		if err := s.ready(ctx, im); err != nil {
+			return im, err
+		}
+		im.DryRun = dryRun
+		if err := s.o.DB.WithTx(ctx, func(tx *db.Tx) error { return markQueued(ctx, tx, im) }); err != nil {
+			return im, err
+		}
+	}
+	r := s.runner(importID)
+	defer r.close()
+	for {
+		finished, err := r.step(ctx, nil)
+		if err != nil {
+			return im, err
+		}
+		if im, err = loadImport(ctx, s.o.DB.R, importID); err != nil {
+			return im, err
+		}
+		if progress != nil {
+			progress(im)
+		}
+		if finished {
+			return im, nil
+		}
+	}
+}
+
+// runner works through one import, keeping the file open between batches.
+type runner struct {
+	s     *Service
+	id    string
+	src   source
+	rowNo int64 // rows of src read so far
+	lk    *lookups
+	// dryEmails are the emails of contacts a dry run's earlier batches
+	// created (and rolled back), so later rows matching them count as
+	// matches, as they would in the real import.
+	dryEmails map[string]bool
+}
+
+func (s *Service) runner(importID string) *runner { return &runner{s: s, id: importID} }
+
+func (r *runner) close() {
+	if r.src != nil {
+		r.src.Close()
+	}
+}
+
+// rowResult is what one row came to.
+type rowResult struct {
+	rowNo    int64
+	line     int
+	outcome  string
+	recordID string
+	before   any
+	problem  error
+	raw      []string
+}
+
+// errDryRun rolls a dry run's batch back.
+var errDryRun = errors.New("importer: dry run")
+
+// step runs the next batch and reports whether the import has ended.
+// complete, when not nil, runs in the transaction that ends it.
+func (r *runner) step(ctx context.Context, complete func(*db.Tx) error) (bool, error) {
+	s := r.s
+	im, err := loadImport(ctx, s.o.DB.R, r.id)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return true, finishJob(ctx, s.o.DB, complete)
+	}
+	if err != nil {
+		return false, err
+	}
+	if im.Finished() {
+		return true, finishJob(ctx, s.o.DB, complete)
+	}
+	actx, msg, err := s.actAs(ctx, im.CreatedBy)
+	if err != nil {
+		return false, err
+	}
+	if msg != "" {
+		return true, s.fail(ctx, im.ID, msg, complete)
+	}
+	if im.Status == Queued {
+		if _, err := s.o.DB.W.ExecContext(ctx, `UPDATE imports SET status = $2, started_at = COALESCE(started_at, $3), updated_at = $3
+			WHERE id = $1 AND status = $4`, im.ID, string(Running), db.T(db.Now()), string(Queued)); err != nil {
+			return false, err
+		}
+	}
+	if err := r.open(actx, im); err != nil {
+		if v := apperr.AsValidation(err); v != nil {
+			return true, s.fail(ctx, im.ID, v.Error(), complete)
+		}
+		return false, err
+	}
+	var batch []item
+	eof := false
+	for len(batch) < s.o.Batch {
+		it, err := r.src.Next()
+		if errors.Is(err, io.EOF) {
+			eof = true
+			break
+		}
+		if err != nil {
+			return false, err
+		}
+		batch = append(batch, it)
+	}
+	first := r.rowNo
+	results, err := r.apply(actx, im, batch, first, eof, complete)
+	if err != nil {
+		// The batch did not commit: read it again next time.
+		r.close()
+		r.src, r.rowNo = nil, 0
+		return false, err
+	}
+	r.rowNo += int64(len(results))
+	if eof && !im.DryRun {
+		// The file holds people's data and is no longer needed: the
+		// error report and undo read import_rows. A dry run keeps it for
+		// the real import (Again).
+		r.close()
+		r.src = nil
+		os.Remove(s.path(im.ID))
+	}
+	return eof, nil
+}
+
+// open opens the file and skips the rows earlier batches committed.
+func (r *runner) open(ctx context.Context, im Import) error {
+	if r.lk == nil {
+		lk, err := r.s.lookups(ctx)
+		if err != nil {
+			return err
+		}
+		r.lk = &lk
+	}
+	if r.src != nil && r.rowNo == im.RowsDone {
+		return nil
+	}
+	r.close()
+	src, err := r.s.open(im)
+	if err != nil {
+		return err
+	}
+	r.src, r.rowNo = src, 0
+	for r.rowNo < im.RowsDone {
+		if _, err := src.Next(); err != nil {
+			return fmt.Errorf("importer: resume at row %d: %w", im.RowsDone, err)
+		}
+		r.rowNo++
+	}
+	return nil
+}
+
+// apply runs a batch of rows in one transaction and records what each
+// came to, the counts and the checkpoint with it.
+func (r *runner) apply(ctx context.Context, im Import, batch []item, first int64, eof bool, complete func(*db.Tx) error) ([]rowResult, error) {
+	s := r.s
+	var results []rowResult
+	work := func(tx *db.Tx) error {
+		results = results[:0]
+		src := contact.ImportSource{ImportID: im.ID, File: im.FileName}
+		for i, it := range batch {
+			res := rowResult{rowNo: first + int64(i) + 1, line: it.Line, raw: it.Raw}
+			if it.Problem != nil {
+				res.outcome, res.problem = contact.Rejected, it.Problem
+			} else if err := r.row(ctx, tx, im, it, src, &res); err != nil {
+				return err
+			}
+			results = append(results, res)
+		}
+		if im.DryRun {
+			return errDryRun
+		}
+		return saveBatch(ctx, tx, im, first, results, r.src.Offset(), eof, complete)
+	}
+	err := s.o.DB.WithTx(ctx, work)
+	if errors.Is(err, errDryRun) {
+		// Nothing the rows did is kept; what they came to is.
+		err = s.o.DB.WithTx(ctx, func(tx *db.Tx) error {
+			return saveBatch(ctx, tx, im, first, results, r.src.Offset(), eof, complete)
+		})
+	}
+	return results, err
+}
+
+// row imports one row into res.
+func (r *runner) row(ctx context.Context, tx *db.Tx, im Import, it item, src contact.ImportSource, res *rowResult) error {
+	var v apperr.Validation
+	if im.Object == Companies {
+		in := companyInput(it.Values, *r.lk, &v)
+		if v.Err() != nil {
+			res.outcome, res.problem = contact.Rejected, v.Err()
+			return nil
+		}
+		out, err := r.s.o.Companies.ImportTx(ctx, tx, in, string(im.Mode), company.ImportSource(src))
+		if err != nil {
+			return err
+		}
+		res.outcome, res.recordID, res.problem = out.Outcome, out.ID, out.Problem
+		if out.Before != nil {
+			res.before = out.Before
+		}
+		return nil
+	}
+	var in contact.Input
+	var companyName string
+	if it.Card != nil {
+		in, companyName = cardInput(*it.Card, &v)
+	} else {
+		in, companyName = contactInput(it.Values, *r.lk, &v)
+	}
+	if v.Err() != nil {
+		res.outcome, res.problem = contact.Rejected, v.Err()
+		return nil
+	}
+	if note := it.Values.notes(); note != "" && r.s.o.Activities != nil {
+		if err := activity.CheckNote(note); err != nil {
+			res.outcome, res.problem = contact.Rejected, err
+			return nil
+		}
+	}
+	if companyName != "" {
+		cid, _, err := r.s.o.Companies.ForImportTx(ctx, tx, companyName, company.ImportSource(src))
+		if pv := apperr.AsValidation(err); pv != nil {
+			res.outcome, res.problem = contact.Rejected, pv
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		in.CompanyIDs = &[]string{cid}
+	}
+	if im.DryRun && r.matchesDry(in) {
+		res.outcome = contact.Updated
+		if im.Mode == contact.ImportSkip {
+			res.outcome = contact.Skipped
+		}
+		return nil
+	}
+	out, err := r.s.o.Contacts.ImportTx(ctx, tx, in, im.Mode, src)
+	if err != nil {
+		return err
+	}
+	if im.DryRun && out.Outcome == contact.Created && in.Emails != nil {
+		if r.dryEmails == nil {
+			r.dryEmails = map[string]bool{}
+		}
+		for _, e := range *in.Emails {
+			r.dryEmails[strings.ToLower(strings.TrimSpace(e.Address))] = true
+		}
+	}
+	res.outcome, res.recordID, res.problem = out.Outcome, out.ID, out.Problem
+	if out.Before != nil {
+		res.before = out.Before
+	}
+	if note := it.Values.notes(); note != "" && r.s.o.Activities != nil && (out.Outcome == contact.Created || out.Outcome == contact.Updated) {
+		companyID := ""
+		if in.CompanyIDs != nil && len(*in.CompanyIDs) > 0 {
+			companyID = (*in.CompanyIDs)[0]
+		}
+		if _, err := r.s.o.Activities.NoteTx(ctx, tx, out.ID, companyID, note); err != nil {
+			return fmt.Errorf("importer: note of line %d: %w", it.Line, err)
+		}
+	}
+	return nil
+}
+
+
+var rowColumns = []string{"import_id", "row_no", "line", "outcome", "record_id", "before", "problem", "raw"}
+
+// saveBatch writes the batch's rows, counts and checkpoint, and ends the
+// import after its last batch. first is the checkpoint the batch starts
+// from: if the import is no longer there (canceled, or another run moved
+// on), nothing of the batch is kept.
+func saveBatch(ctx context.Context, tx *db.Tx, im Import, first int64, results []rowResult, offset int64, eof bool, complete func(*db.Tx) error) error {
+	var created, updated, skipped, rejected int64
+	rows := make([][]any, 0, len(results))
+	for _, r := range results {
+		var before, problem, raw any
+		switch r.outcome {
+		case contact.Created:
+			created++
+		case contact.Updated:
+			updated++
+			if r.before != nil && !im.DryRun {
+				b, _ := json.Marshal(r.before)
+				before = string(b)
+			}
+		case contact.Skipped:
+			skipped++
+		case contact.Rejected:
+			rejected++
+			b, _ := json.Marshal(problemFields(r.problem))
+			problem = string(b)
+			rb, _ := json.Marshal(r.raw)
+			raw = string(rb)
+		}
+		recordID := any(nil)
+		if r.recordID != "" && !im.DryRun {
+			recordID = r.recordID
+		}
+		rows = append(rows, []any{im.ID, r.rowNo, r.line, r.outcome, recordID, before, problem, raw})
+	}
+	if err := db.Insert(ctx, tx, "import_rows", rowColumns, rows); err != nil {
+		return fmt.Errorf("importer: rows: %w", err)
+	}
+	now := db.Now()
+	status, finished := Running, any(nil)
+	if eof {
+		status, finished = Done, db.T(now)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE imports SET rows_done = rows_done + $2, bytes_done = $3,
+		created_count = created_count + $4, updated_count = updated_count + $5, skipped_count = skipped_count + $6,
+		rejected_count = rejected_count + $7, status = $8, finished_at = $9, updated_at = $10
+		WHERE id = $1 AND rows_done = $11 AND status IN ($12, $13)`,
+		im.ID, len(results), offset, created, updated, skipped, rejected, string(status), finished, db.T(now),
+		first, string(Running), string(Queued))
+	if err != nil {
+		return fmt.Errorf("importer: checkpoint: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// Canceled, or another run got here first: keep nothing of this batch.
+		return fmt.Errorf("importer: import %s moved on: %w", im.ID, apperr.ErrConflict)
+	}
+	if !eof {
+		return nil
+	}
+	done, err := loadImport(ctx, tx, im.ID)
+	if err != nil {
+		return err
+	}
+	kind := "import.finished"
+	if im.DryRun {
+		kind = "import.dry_run_finished"
+	}
+	if _, err := event.Record(ctx, tx, event.Event{Kind: kind, ActorID: im.CreatedBy, SubjectType: "import", SubjectID: im.ID,
+		Data: map[string]any{"file": im.FileName, "object": im.Object, "rows": done.RowsDone, "created": done.Created,
+			"updated": done.Updated, "skipped": done.Skipped, "rejected": done.Rejected}}); err != nil {
+		return err
+	}
+	if complete != nil {
+		return complete(tx)
+	}
+	return nil
+}
+
+
+// problemFields is a rejected row's reasons as field errors.
+func problemFields(err error) []apperr.FieldError {
+	if v := apperr.AsValidation(err); v != nil {
+		return v.Fields
+	}
+	if err == nil {
+		return []apperr.FieldError{}
+	}
+	return []apperr.FieldError{{Field: "row", Message: err.Error()}}
+}
+
+// actAs returns ctx acting as the user who started the import, or a
+// message saying why it cannot go on.
+func (s *Service) actAs(ctx context.Context, userID string) (context.Context, string, error) {
+	if userID == "" {
+		return access.WithActor(ctx, access.SystemActor), "", nil
+	}
+	u, err := s.o.Users.ByID(ctx, userID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return ctx, "The user who started this import no longer exists.", nil
+	}
+	if err != nil {
+		return ctx, "", err
+	}
+	if !u.DisabledAt.IsZero() {
+		return ctx, "The user who started this import has been deactivated.", nil
+	}
+	return access.WithActor(ctx, u.Actor()), "", nil
+}
+
+// fail ends an import with a message.
+func (s *Service) fail(ctx context.Context, importID, msg string, complete func(*db.Tx) error) error {
+	return s.o.DB.WithTx(ctx, func(tx *db.Tx) error {
+		now := db.Now()
+		_, err := tx.ExecContext(ctx, `UPDATE imports SET status = $2, error = $3, finished_at = $4, updated_at = $4
+			WHERE id = $1 AND status IN ($5, $6)`, importID, string(Failed), msg, db.T(now), string(Running), string(Queued))
+		if err != nil || complete == nil {
+			return err
+		}
+		return complete(tx)
+	})
+}
+
+func finishJob(ctx context.Context, d *db.DB, complete func(*db.Tx) error) error {
+	if complete == nil {
+		return nil
+	}
+	return d.WithTx(ctx, complete)
+}
+
+// lookups reads what mapping rows needs: users by email.
+func (s *Service) lookups(ctx context.Context) (lookups, error) {
+	users, err := s.o.Users.List(ctx)
+	if err != nil {
+		return lookups{}, err
+	}
+	lk := lookups{owners: map[string]string{}}
+	for _, u := range users {
+		if u.DisabledAt.IsZero() {
+			if _, taken := lk.owners[strings.ToLower(u.Name)]; !taken {
+				lk.owners[strings.ToLower(u.Name)] = u.ID
+			}
+		}
+	}
+	for _, u := range users {
+		if u.DisabledAt.IsZero() {
+			lk.owners[strings.ToLower(u.Email)] = u.ID
+		}
+	}
+	return lk, nil
+}
+
+// matchesDry reports whether a dry run's earlier batch created a contact
+// with one of in's emails.
+func (r *runner) matchesDry(in contact.Input) bool {
+	if in.Emails == nil {
+		return false
+	}
+	for _, e := range *in.Emails {
+		if r.dryEmails[strings.ToLower(strings.TrimSpace(e.Address))] {
+			return true
+		}
+	}
+	return false
+}

@@ -169,4 +169,3 @@ func printMapping(env Env, im importer.Import) {
 		fmt.Fprintf(env.Stderr, "  %-30s → %s\n", h, to)
 	}
 }
-

@@ -94,4 +94,3 @@ func (e *env) rawInsert(n int) error {
 	}
 	return nil
 }
-

@@ -3,6 +3,7 @@ package contact
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -38,7 +39,7 @@ type StreamOptions struct {
 const streamBatch = 500
 
 // streamMmap is how much of a SQLite file a stream maps into memory.
-const streamMmap = 1 << 30
+const streamMmap = 1 << 31
 
 // streamSlots bounds the streams running at once per engine: each holds
 // two connections of the read pool (SQLite's has four) for its length.
@@ -262,29 +263,58 @@ func streamChildren(ctx context.Context, q queryer, e db.Engine, batch []ExportR
 			args[i] = x
 		}
 	}
-	var cid string
-	var em Email
-	var p Phone
-	var tag string
-	for _, c := range []struct {
-		what, sql string
-		dest      []any
-		add       func(x *ExportRow)
-	}{
-		{"emails", `SELECT contact_id, address, label FROM contact_emails WHERE contact_id` + in + ` ORDER BY contact_id, position`,
-			[]any{&cid, &em.Address, &em.Label}, func(x *ExportRow) { x.Emails = append(x.Emails, em) }},
-		{"phones", `SELECT contact_id, e164, original, label FROM contact_phones WHERE contact_id` + in + ` ORDER BY contact_id, position`,
-			[]any{&cid, &p.E164, &p.Original, &p.Label}, func(x *ExportRow) { x.Phones = append(x.Phones, p) }},
-		{"tags", `SELECT x.contact_id, t.name FROM contact_tags x JOIN tags t ON t.id = x.tag_id WHERE x.contact_id` + in +
-			` ORDER BY x.contact_id, t.name_lower`, []any{&cid, &tag}, func(x *ExportRow) { x.Tags = append(x.Tags, tag) }},
-	} {
-		if err := eachRow(ctx, q, c.sql, args, c.dest, func() {
-			if x := at[cid]; x != nil {
-				c.add(x)
-			}
-		}); err != nil {
-			return fmt.Errorf("contact: stream %s: %w", c.what, err)
+	// Each list is its own query with its own scan targets; on PostgreSQL
+	// the three run at once on connections of the pool (the server works
+	// on one while this process reads another), on SQLite one after the
+	// other on the stream's connection. Each fills its own field of the
+	// rows.
+	lists := []func() error{
+		func() error {
+			var cid string
+			var em Email
+			return eachRow(ctx, q, `SELECT contact_id, address, label FROM contact_emails WHERE contact_id`+in+
+				` ORDER BY contact_id, position`, args, []any{&cid, &em.Address, &em.Label}, func() {
+				if x := at[cid]; x != nil {
+					x.Emails = append(x.Emails, em)
+				}
+			})
+		},
+		func() error {
+			var cid string
+			var p Phone
+			return eachRow(ctx, q, `SELECT contact_id, e164, original, label FROM contact_phones WHERE contact_id`+in+
+				` ORDER BY contact_id, position`, args, []any{&cid, &p.E164, &p.Original, &p.Label}, func() {
+				if x := at[cid]; x != nil {
+					x.Phones = append(x.Phones, p)
+				}
+			})
+		},
+		func() error {
+			var cid, tag string
+			return eachRow(ctx, q, `SELECT x.contact_id, t.name FROM contact_tags x JOIN tags t ON t.id = x.tag_id
+				WHERE x.contact_id`+in+` ORDER BY x.contact_id, t.name_lower`, args, []any{&cid, &tag}, func() {
+				if x := at[cid]; x != nil {
+					x.Tags = append(x.Tags, tag)
+				}
+			})
+		},
+	}
+	errs := make([]error, len(lists))
+	if e == db.Postgres {
+		var wg sync.WaitGroup
+		for i, f := range lists {
+			wg.Go(func() { errs[i] = f() })
 		}
+		wg.Wait()
+	} else {
+		for i, f := range lists {
+			if errs[i] = f(); errs[i] != nil {
+				break
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("contact: stream lists: %w", err)
 	}
 	for i := range batch {
 		x := &batch[i]

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -256,6 +258,58 @@ func TestListVCard(t *testing.T) {
 		}
 		if e := auditOf(t, d, "contact.exported"); len(e) != 2 || e[0].Details.(map[string]any)["format"] != "vcard" {
 			t.Errorf("audit %+v", e)
+		}
+	})
+}
+
+// failingWriter fails once more than limit bytes were written.
+type failingWriter struct{ n, limit int }
+
+func (w *failingWriter) Write(b []byte) (int, error) {
+	if w.n += len(b); w.n > w.limit {
+		return 0, errors.New("disk full")
+	}
+	return len(b), nil
+}
+
+// TestListExportCutShort: a client that goes away mid-file stops the
+// stream (its goroutines end) and the export is recorded as failed.
+func TestListExportCutShort(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		for i := range 1200 {
+			if _, err := w.contacts.Create(w.ownerCtx, contact.Input{FirstName: p(fmt.Sprintf("Bulk %04d", i)),
+				Emails: &[]contact.Email{{Address: fmt.Sprintf("bulk%d@example.com", i)}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := runtime.NumGoroutine()
+		x, err := w.export.PrepareList(w.ownerCtx, export.ListRequest{Object: export.ObjectContact})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := x.Write(w.ownerCtx, &failingWriter{limit: 10 << 10})
+		if err == nil || !strings.Contains(err.Error(), "disk full") || n >= 1204 {
+			t.Errorf("write to a failing writer: %d rows, %v", n, err)
+		}
+		// The whole export still works afterwards (the stream's slot and
+		// connections are free again).
+		_, recs := listCSV(t, w, w.ownerCtx, export.ListRequest{Object: export.ObjectContact, Columns: []string{"name"}})
+		if len(recs) != 1205 {
+			t.Errorf("%d rows after a failed export, want 1204", len(recs)-1)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if after := runtime.NumGoroutine(); after > before+2 {
+			t.Errorf("%d goroutines before, %d after", before, after)
+		}
+		failed := 0
+		for _, e := range auditOf(t, d, "contact.exported") {
+			if e.Outcome == audit.Failed {
+				failed++
+			}
+		}
+		if failed != 1 {
+			t.Errorf("%d failed exports recorded, want 1", failed)
 		}
 	})
 }

@@ -347,7 +347,6 @@ func (r *runner) row(ctx context.Context, tx *db.Tx, im Import, it item, src con
 	return nil
 }
 
-
 var rowColumns = []string{"import_id", "row_no", "line", "outcome", "record_id", "before", "problem", "raw"}
 
 // saveBatch writes the batch's rows, counts and checkpoint, and ends the
@@ -425,7 +424,6 @@ func saveBatch(ctx context.Context, tx *db.Tx, im Import, first int64, results [
 	}
 	return nil
 }
-
 
 // problemFields is a rejected row's reasons as field errors.
 func problemFields(err error) []apperr.FieldError {

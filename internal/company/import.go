@@ -11,31 +11,22 @@ import (
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/record"
 )
 
-// Outcomes of an imported row (the same words as contact imports use).
+// Outcomes of an imported row.
 const (
-	Created  = "created"
-	Updated  = "updated"
-	Skipped  = "skipped"
-	Rejected = "rejected"
+	Created  = record.Created
+	Updated  = record.Updated
+	Skipped  = record.Skipped
+	Rejected = record.Rejected
 )
 
 // ImportResult is what happened to one imported row.
-type ImportResult struct {
-	Outcome string
-	ID      string
-	// Before is the company before an update, so the import can be undone.
-	Before *Company
-	// Problem says why the row was rejected.
-	Problem error
-}
+type ImportResult = record.ImportResult[Company]
 
 // ImportSource names the import in the created company's timeline event.
-type ImportSource struct {
-	ImportID string `json:"id"`
-	File     string `json:"file"`
-}
+type ImportSource = record.ImportSource
 
 // ImportTx applies one imported row inside tx: it matches a live company
 // the actor may see by domain, then by name (ignoring case), and creates

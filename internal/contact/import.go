@@ -38,30 +38,17 @@ func (m ImportMode) Valid() bool { return m == ImportSkip || m == ImportFill || 
 
 // Outcomes of an imported row.
 const (
-	Created  = "created"
-	Updated  = "updated"
-	Skipped  = "skipped"
-	Rejected = "rejected"
+	Created  = record.Created
+	Updated  = record.Updated
+	Skipped  = record.Skipped
+	Rejected = record.Rejected
 )
 
 // ImportResult is what happened to one imported row.
-type ImportResult struct {
-	Outcome string
-	// ID is the contact created, updated or matched.
-	ID string
-	// Before is the contact as it was before an update, so the import can
-	// be undone.
-	Before *Contact
-	// Problem says why the row was rejected: an *apperr.Validation naming
-	// each bad field.
-	Problem error
-}
+type ImportResult = record.ImportResult[Contact]
 
 // ImportSource names the import in the created contact's timeline event.
-type ImportSource struct {
-	ImportID string `json:"id"`
-	File     string `json:"file"`
-}
+type ImportSource = record.ImportSource
 
 // ImportTx applies one imported row inside tx, the import's transaction:
 // it matches the row to a live contact the actor may see, by email and

@@ -15,7 +15,6 @@ import (
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/activity"
 	"github.com/rapportcrm/rapport/internal/apperr"
-	"github.com/rapportcrm/rapport/internal/company"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/event"
@@ -274,7 +273,7 @@ func (r *runner) row(ctx context.Context, tx *db.Tx, im Import, it item, src con
 			res.outcome, res.problem = contact.Rejected, v.Err()
 			return nil
 		}
-		out, err := r.s.o.Companies.ImportTx(ctx, tx, in, string(im.Mode), company.ImportSource(src))
+		out, err := r.s.o.Companies.ImportTx(ctx, tx, in, string(im.Mode), src)
 		if err != nil {
 			return err
 		}
@@ -302,7 +301,7 @@ func (r *runner) row(ctx context.Context, tx *db.Tx, im Import, it item, src con
 		}
 	}
 	if companyName != "" {
-		cid, _, err := r.s.o.Companies.ForImportTx(ctx, tx, companyName, company.ImportSource(src))
+		cid, _, err := r.s.o.Companies.ForImportTx(ctx, tx, companyName, src)
 		if pv := apperr.AsValidation(err); pv != nil {
 			res.outcome, res.problem = contact.Rejected, pv
 			return nil

@@ -1,0 +1,28 @@
+package record
+
+// Outcomes of an imported row, the same for every kind of record.
+const (
+	Created  = "created"
+	Updated  = "updated"
+	Skipped  = "skipped"
+	Rejected = "rejected"
+)
+
+// ImportSource names the import in a created record's timeline event.
+type ImportSource struct {
+	ImportID string `json:"id"`
+	File     string `json:"file"`
+}
+
+// ImportResult is what happened to one imported row of records of type T.
+type ImportResult[T any] struct {
+	Outcome string
+	// ID is the record created, updated or matched.
+	ID string
+	// Before is the record as it was before an update, so the import can
+	// be undone.
+	Before *T
+	// Problem says why the row was rejected: an *apperr.Validation naming
+	// each bad field.
+	Problem error
+}

@@ -14,14 +14,6 @@ import (
 	"github.com/rapportcrm/rapport/internal/record"
 )
 
-// Outcomes of an imported row.
-const (
-	Created  = record.Created
-	Updated  = record.Updated
-	Skipped  = record.Skipped
-	Rejected = record.Rejected
-)
-
 // ImportResult is what happened to one imported row.
 type ImportResult = record.ImportResult[Company]
 
@@ -31,8 +23,8 @@ type ImportSource = record.ImportSource
 // ImportTx applies one imported row inside tx: it matches a live company
 // the actor may see by domain, then by name (ignoring case), and creates
 // it, or skips, fills empty fields (fill) or sets every field of the row
-// (overwrite), per mode ("skip", "fill", "overwrite").
-func (s *Service) ImportTx(ctx context.Context, tx *db.Tx, in Input, mode string, src ImportSource) (ImportResult, error) {
+// (overwrite), per mode.
+func (s *Service) ImportTx(ctx context.Context, tx *db.Tx, in Input, mode record.ImportMode, src ImportSource) (ImportResult, error) {
 	actor, err := access.Check(ctx, access.Companies, access.Create)
 	if err != nil {
 		return ImportResult{}, err
@@ -45,7 +37,7 @@ func (s *Service) ImportTx(ctx context.Context, tx *db.Tx, in Input, mode string
 		c := Company{Custom: customfield.Values{}}
 		tags, err := s.prepareIn(ctx, tx, &c, in)
 		if v := apperr.AsValidation(err); v != nil {
-			return ImportResult{Outcome: Rejected, Problem: v}, nil
+			return ImportResult{Outcome: record.Rejected, Problem: v}, nil
 		}
 		if err != nil {
 			return ImportResult{}, err
@@ -53,26 +45,26 @@ func (s *Service) ImportTx(ctx context.Context, tx *db.Tx, in Input, mode string
 		if err := s.createTx(ctx, tx, actor, &c, tags, map[string]any{"name": c.Name, "import": src}); err != nil {
 			return ImportResult{}, err
 		}
-		return ImportResult{Outcome: Created, ID: c.ID}, nil
+		return ImportResult{Outcome: record.Created, ID: c.ID}, nil
 	}
 	old, err := s.load(ctx, tx, match)
 	if errors.Is(err, access.ErrOutOfScope) {
 		v := &apperr.Validation{}
 		v.Add("name", "This row matches a company you may not see.")
-		return ImportResult{Outcome: Rejected, Problem: v}, nil
+		return ImportResult{Outcome: record.Rejected, Problem: v}, nil
 	}
 	if err != nil {
 		return ImportResult{}, err
 	}
-	if mode == "skip" {
-		return ImportResult{Outcome: Skipped, ID: old.ID}, nil
+	if mode == record.ImportSkip {
+		return ImportResult{Outcome: record.Skipped, ID: old.ID}, nil
 	}
 	if !access.Allowed(actor, access.Companies, access.Update) {
 		v := &apperr.Validation{}
 		v.Add("name", "This row matches an existing company and your role may not change companies.")
-		return ImportResult{Outcome: Rejected, Problem: v}, nil
+		return ImportResult{Outcome: record.Rejected, Problem: v}, nil
 	}
-	if mode == "fill" {
+	if mode == record.ImportFill {
 		in = fillOnly(in, old)
 	}
 	c := old
@@ -82,7 +74,7 @@ func (s *Service) ImportTx(ctx context.Context, tx *db.Tx, in Input, mode string
 	}
 	tags, err := s.prepareIn(ctx, tx, &c, in)
 	if v := apperr.AsValidation(err); v != nil {
-		return ImportResult{Outcome: Rejected, ID: old.ID, Problem: v}, nil
+		return ImportResult{Outcome: record.Rejected, ID: old.ID, Problem: v}, nil
 	}
 	if err != nil {
 		return ImportResult{}, err
@@ -97,7 +89,7 @@ func (s *Service) ImportTx(ctx context.Context, tx *db.Tx, in Input, mode string
 	if err := s.updateTx(ctx, tx, actor, old, &c, tags, in.Tags != nil); err != nil {
 		return ImportResult{}, err
 	}
-	return ImportResult{Outcome: Updated, ID: c.ID, Before: &old}, nil
+	return ImportResult{Outcome: record.Updated, ID: c.ID, Before: &old}, nil
 }
 
 func contains(list []string, s string) bool {
@@ -158,14 +150,14 @@ func (s *Service) ForImportTx(ctx context.Context, tx *db.Tx, name string, src I
 		}
 		return found, false, err
 	}
-	r, err := s.ImportTx(ctx, tx, Input{Name: &name}, "skip", src)
+	r, err := s.ImportTx(ctx, tx, Input{Name: &name}, record.ImportSkip, src)
 	if err != nil {
 		return "", false, err
 	}
-	if r.Outcome == Rejected {
+	if r.Outcome == record.Rejected {
 		return "", false, r.Problem
 	}
-	return r.ID, r.Outcome == Created, nil
+	return r.ID, r.Outcome == record.Created, nil
 }
 
 // fillOnly keeps of in what old has empty (and every tag).

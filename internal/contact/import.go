@@ -18,23 +18,18 @@ import (
 )
 
 // ImportMode says what an import does with a row that matches a contact
-// already there (same email, else same phone number).
-type ImportMode string
+// already there (same email, else same phone number): skip it, fill its
+// empty fields and add the emails, phone numbers and tags it lacks, or
+// overwrite every field the row has, keeping the existing emails and
+// phone numbers after the row's.
+type ImportMode = record.ImportMode
 
 // Import modes.
 const (
-	// ImportSkip leaves the existing contact alone.
-	ImportSkip ImportMode = "skip"
-	// ImportFill sets only the fields the existing contact has empty, and
-	// adds emails, phone numbers and tags it lacks.
-	ImportFill ImportMode = "fill"
-	// ImportOverwrite sets every field the row has, keeping the existing
-	// emails and phone numbers after the row's.
-	ImportOverwrite ImportMode = "overwrite"
+	ImportSkip      = record.ImportSkip
+	ImportFill      = record.ImportFill
+	ImportOverwrite = record.ImportOverwrite
 )
-
-// Valid reports whether m is a known mode.
-func (m ImportMode) Valid() bool { return m == ImportSkip || m == ImportFill || m == ImportOverwrite }
 
 // Outcomes of an imported row.
 const (

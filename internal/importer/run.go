@@ -273,7 +273,7 @@ func (r *runner) row(ctx context.Context, tx *db.Tx, im Import, it item, src con
 			res.outcome, res.problem = contact.Rejected, v.Err()
 			return nil
 		}
-		out, err := r.s.o.Companies.ImportTx(ctx, tx, in, string(im.Mode), src)
+		out, err := r.s.o.Companies.ImportTx(ctx, tx, in, im.Mode, src)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,23 @@ const (
 	Rejected = "rejected"
 )
 
+// ImportMode says what an import does with a row that matches a record
+// already there.
+type ImportMode string
+
+// Import modes.
+const (
+	// ImportSkip leaves the existing record alone.
+	ImportSkip ImportMode = "skip"
+	// ImportFill sets only the fields the existing record has empty.
+	ImportFill ImportMode = "fill"
+	// ImportOverwrite sets every field the row has.
+	ImportOverwrite ImportMode = "overwrite"
+)
+
+// Valid reports whether m is a known mode.
+func (m ImportMode) Valid() bool { return m == ImportSkip || m == ImportFill || m == ImportOverwrite }
+
 // ImportSource names the import in a created record's timeline event.
 type ImportSource struct {
 	ImportID string `json:"id"`

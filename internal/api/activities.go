@@ -37,8 +37,8 @@ type Activity struct {
 // left out stay as they are. The record (contact_id, company_id) is set
 // on creation only.
 type ActivityInput struct {
-	Kind       *Kind      `json:"kind,omitempty" doc:"Required for a new activity."`
-	ContactID  *string    `json:"contact_id,omitempty" doc:"The contact to log it on (its primary company sees it too)."`
+	Kind       *Kind      `json:"kind,omitempty" example:"call" doc:"Required for a new activity."`
+	ContactID  *string    `json:"contact_id,omitempty" example:"01890a5d-ac96-774b-bcce-b302099a8057" doc:"The contact to log it on (its primary company sees it too)."`
 	CompanyID  *string    `json:"company_id,omitempty" doc:"The company to log it on, when there is no contact."`
 	Subject    *string    `json:"subject,omitempty" example:"Renewal call"`
 	Body       *string    `json:"body,omitempty" example:"Call back in **May**." doc:"Markdown, at most 100,000 characters; a note needs one."`

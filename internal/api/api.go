@@ -16,17 +16,24 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
-	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/activity"
+	"github.com/rapportcrm/rapport/internal/apikey"
 	"github.com/rapportcrm/rapport/internal/audit"
 	"github.com/rapportcrm/rapport/internal/company"
 	"github.com/rapportcrm/rapport/internal/consent"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/deal"
+	"github.com/rapportcrm/rapport/internal/forecast"
 	"github.com/rapportcrm/rapport/internal/gdpr"
+	"github.com/rapportcrm/rapport/internal/notify"
+	"github.com/rapportcrm/rapport/internal/order"
+	"github.com/rapportcrm/rapport/internal/ratelimit"
+	"github.com/rapportcrm/rapport/internal/task"
 	"github.com/rapportcrm/rapport/internal/user"
 	"github.com/rapportcrm/rapport/internal/view"
+	"github.com/rapportcrm/rapport/internal/webhook"
 )
 
 // Paths of the API.
@@ -57,6 +64,26 @@ type Options struct {
 	// erasure; nil builds them over DB and Contacts.
 	Consent *consent.Service
 	GDPR    *gdpr.Service
+
+	// Tasks and Notifications serve /tasks and /notifications; nil builds
+	// them over DB.
+	Tasks         *task.Service
+	Notifications *notify.Service
+	// Orders serves products, orders and deal products; Forecast the
+	// forecast and funnel. nil builds them over DB.
+	Orders   *order.Service
+	Forecast *forecast.Service
+	// Deals serves pipelines, stages and deals; nil builds one over DB.
+	Deals *deal.Service
+
+	// Keys checks bearer API keys and serves /api-keys; Limiter keeps the
+	// rate limits. nil builds them over DB.
+	Keys    *apikey.Service
+	Limiter *ratelimit.Limiter
+
+	// Webhooks serves /webhooks; nil builds one over DB (which sends
+	// nothing until given a job queue).
+	Webhooks *webhook.Service
 }
 
 // API is the http.Handler for /api/. The web server mounts it behind the
@@ -67,6 +94,7 @@ type API struct {
 	huma   huma.API
 	spec   func() ([]byte, error)
 	logger *slog.Logger
+	quotas quotaCache
 }
 
 // New builds the API and registers every operation.
@@ -82,6 +110,31 @@ func New(o Options) *API {
 	}
 	if o.GDPR == nil && o.DB != nil {
 		o.GDPR = gdpr.New(o.DB, o.Contacts)
+		o.GDPR.Register(IdempotencyPrivacyPart())
+	}
+	if o.Tasks == nil && o.DB != nil {
+		o.Tasks = task.NewService(o.DB, o.Users)
+	}
+	if o.Notifications == nil && o.DB != nil {
+		o.Notifications = notify.New(o.DB)
+	}
+	if o.Orders == nil && o.DB != nil {
+		o.Orders = order.NewService(o.DB, o.Users)
+	}
+	if o.Forecast == nil && o.DB != nil {
+		o.Forecast = forecast.NewService(o.DB)
+	}
+	if o.Deals == nil && o.DB != nil {
+		o.Deals = deal.NewService(o.DB, o.Users, o.Contacts, o.Companies)
+	}
+	if o.Keys == nil && o.DB != nil {
+		o.Keys = apikey.NewService(o.DB, o.Users)
+	}
+	if o.Limiter == nil && o.DB != nil {
+		o.Limiter = ratelimit.New(o.DB)
+	}
+	if o.Webhooks == nil && o.DB != nil {
+		o.Webhooks = webhook.New(webhook.Options{DB: o.DB})
 	}
 	a := &API{o: o, mux: &recordingMux{ServeMux: http.NewServeMux()}, logger: o.Logger}
 	a.huma = humago.New(a.mux, humaConfig())
@@ -95,6 +148,14 @@ func New(o Options) *API {
 	a.roleRoutes()
 	a.auditRoutes()
 	a.exportRoutes()
+	a.taskRoutes()
+	a.notificationRoutes()
+	a.orderRoutes()
+	a.forecastRoutes()
+	a.dealRoutes()
+	a.apiKeyRoutes()
+	a.bulkRoutes()
+	a.webhookRoutes()
 	a.spec = sync.OnceValues(func() ([]byte, error) { return json.Marshal(a.huma.OpenAPI()) })
 	a.mux.HandleFunc("GET "+SpecPath, a.serveSpec)
 	return a
@@ -116,8 +177,11 @@ func humaConfig() huma.Config {
 	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"session": {Type: "apiKey", In: "cookie", Name: "rapport_session",
 			Description: "The session cookie of a user signed in to the web app."},
+		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "rk_live_…",
+			Description: "An API key created in Settings → API keys, sent as `Authorization: Bearer rk_live_…`. " +
+				"It acts as the user who created it, narrowed to its scopes (object:read, object:write)."},
 	}
-	c.Security = []map[string][]string{{"session": {}}}
+	c.Security = []map[string][]string{{"bearer": {}}, {"session": {}}}
 	return c
 }
 
@@ -129,16 +193,15 @@ var jsonFormat = huma.Format{
 	Unmarshal: json.Unmarshal,
 }
 
-// ServeHTTP authenticates /api/v1 requests and routes them. Requests the
+// ServeHTTP authenticates and rate-limits /api/ requests (gate), routes
+// them, and runs POSTs with an Idempotency-Key once (idempotent). Requests the
 // mux has no route for get a problem+json 404 or 405.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, Prefix+"/") {
-		ctx, err := a.authenticate(r)
-		if err != nil {
-			writeProblem(w, unauthorized())
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		var ok bool
+		if r, ok = a.gate(w, r); !ok {
 			return
 		}
-		r = r.WithContext(context.WithValue(ctx, routeKey{}, r.Method+" "+r.URL.Path))
 	}
 	if _, pattern := a.mux.Handler(r); pattern == "" {
 		// Let the mux decide between 404 and 405 (it sets Allow), then
@@ -158,22 +221,15 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, noRoute(probe.status, r))
 		return
 	}
+	if r.Method == http.MethodPost && r.Header.Get(IdempotencyHeader) != "" && strings.HasPrefix(r.URL.Path, Prefix+"/") {
+		a.idempotent(w, r, a.mux)
+		return
+	}
 	a.mux.ServeHTTP(w, r)
 }
 
 // routeKey carries "METHOD /path" of an API request, for the audit log.
 type routeKey struct{}
-
-// authenticate returns the context a request acts in: today the session
-// middleware in front of the API has already put the signed-in user's
-// actor there. A bearer API key check belongs here too, putting the key's
-// actor into the context the same way.
-func (a *API) authenticate(r *http.Request) (context.Context, error) {
-	if _, ok := access.ActorFrom(r.Context()); ok {
-		return r.Context(), nil
-	}
-	return nil, errUnauthenticated
-}
 
 func (a *API) serveSpec(w http.ResponseWriter, r *http.Request) {
 	b, err := a.spec()
@@ -234,10 +290,19 @@ func register[I, O any](a *API, op huma.Operation, h func(context.Context, *I) (
 		op.Errors = append(op.Errors, http.StatusBadRequest, http.StatusRequestEntityTooLarge,
 			http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity)
 	}
+	limited(&op)
 	if op.MaxBodyBytes == 0 {
 		op.MaxBodyBytes = maxBody
 	}
 	huma.Register(a.huma, op, h)
+	o := a.huma.OpenAPI()
+	if item := o.Paths[op.Path]; item != nil {
+		for _, registered := range []*huma.Operation{item.Get, item.Post, item.Put, item.Patch, item.Delete} {
+			if registered != nil && registered.Method == op.Method {
+				describeOperation(o, registered)
+			}
+		}
+	}
 }
 
 // maxBody is the largest request body read. It is above the services'

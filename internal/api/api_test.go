@@ -74,6 +74,8 @@ func newEnv(t *testing.T, d *db.DB) *env {
 type client struct {
 	e     *env
 	token string
+	// header is sent with every request (Authorization, Idempotency-Key).
+	header map[string]string
 }
 
 func (e *env) as(u user.User) *client {
@@ -154,6 +156,9 @@ func (c *client) request(t *testing.T, method, path string, body []byte) *http.R
 	if c.token != "" {
 		req.Header.Set("X-Test-Actor", c.token)
 	}
+	for k, v := range c.header {
+		req.Header.Set(k, v)
+	}
 	return req
 }
 
@@ -220,6 +225,18 @@ func (r result) decode(t *testing.T, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %T: %v: %s", v, err, r.body)
+	}
+}
+
+// checkResponse validates the response alone against the OpenAPI document.
+func checkResponse(t *testing.T, req *http.Request, r result) {
+	t.Helper()
+	res := &http.Response{StatusCode: r.status, Header: r.header, Body: io.NopCloser(bytes.NewReader(r.body)),
+		Request: req}
+	if ok, errs := specValidator(t).ValidateHttpResponse(req, res); !ok {
+		for _, e := range errs {
+			t.Errorf("%s %s (%d) does not match the OpenAPI document: %s", req.Method, req.URL.Path, r.status, describe(e))
+		}
 	}
 }
 

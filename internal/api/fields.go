@@ -67,7 +67,7 @@ type Tag struct {
 }
 
 type fieldList struct {
-	Object string `query:"object" enum:"contact,company" doc:"Only the fields of contacts or of companies; both when left out."`
+	Object string `query:"object" enum:"contact,company,deal" doc:"Only the fields of contacts, companies or deals; all when left out."`
 }
 
 // CustomFieldList is every definition asked for, in display order.
@@ -118,7 +118,7 @@ func (a *API) tagRoutes() {
 }
 
 func (a *API) listFields(ctx context.Context, in *fieldList) (*fieldsOut, error) {
-	objects := []string{customfield.ObjectContact, customfield.ObjectCompany}
+	objects := []string{customfield.ObjectContact, customfield.ObjectCompany, customfield.ObjectDeal}
 	if in.Object != "" {
 		objects = []string{in.Object}
 	}

@@ -29,7 +29,7 @@ func TestCustomFields(t *testing.T) {
 			{name: "list both objects", c: member, method: "GET", path: col, status: 200, check: count(5)},
 			{name: "list contact fields", c: member, method: "GET", path: col + "?object=contact", status: 200, check: count(4)},
 			{name: "list company fields", c: member, method: "GET", path: col + "?object=company", status: 200, check: count(1)},
-			{name: "bad object", c: member, method: "GET", path: col + "?object=deal", status: 422, fields: []string{"object"}},
+			{name: "bad object", c: member, method: "GET", path: col + "?object=ticket", status: 422, fields: []string{"object"}},
 			{name: "create with derived key", c: o, method: "POST", path: col, status: 201,
 				body: map[string]any{"object": "contact", "label": "Annual revenue (€)", "type": "currency", "currency": "eur"},
 				check: func(t *testing.T, r result) {

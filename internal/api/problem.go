@@ -12,6 +12,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/audit"
 )
@@ -186,10 +187,8 @@ func sentence(s string) string {
 	return s
 }
 
-var errUnauthenticated = errors.New("api: not signed in")
-
 func unauthorized() *Problem {
-	return newProblem(http.StatusUnauthorized, "Sign in first: this API acts as a signed-in user.")
+	return newProblem(http.StatusUnauthorized, "Sign in first, or send an API key as Authorization: Bearer rk_live_…: this API acts as a user.")
 }
 
 func noRoute(status int, r *http.Request) *Problem {
@@ -231,9 +230,12 @@ func (a *API) fail(ctx context.Context, err error) error {
 			a.logger.ErrorContext(ctx, "api: audit", "err", aerr)
 		}
 	}
+	var missing *access.MissingScopeError
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
 		return newProblem(http.StatusNotFound, "There is no such record, or you may not see it.")
+	case errors.As(err, &missing):
+		return newProblem(http.StatusForbidden, fmt.Sprintf("This API key lacks the scope %s, which this call needs.", missing.Scope))
 	case errors.Is(err, apperr.ErrForbidden):
 		return newProblem(http.StatusForbidden, "Your role does not allow this.")
 	case errors.Is(err, apperr.ErrConflict):

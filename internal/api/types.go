@@ -65,7 +65,7 @@ type Object string
 
 // Schema lists the objects.
 func (Object) Schema(huma.Registry) *huma.Schema {
-	return enum("contact or company.", []string{customfield.ObjectContact, customfield.ObjectCompany})
+	return enum("contact, company or deal.", []string{customfield.ObjectContact, customfield.ObjectCompany, customfield.ObjectDeal})
 }
 
 func enum(doc string, values []string) *huma.Schema {

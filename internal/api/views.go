@@ -139,8 +139,10 @@ func (a *API) schema(ctx context.Context, object string) (*query.Schema, error) 
 		return a.o.Contacts.Schema(ctx)
 	case customfield.ObjectCompany:
 		return a.o.Companies.Schema(ctx)
+	case customfield.ObjectDeal:
+		return a.o.Deals.Schema(ctx)
 	}
-	return nil, (&apperr.Validation{Fields: []apperr.FieldError{{Field: "object", Message: "Choose contact or company."}}}).Err()
+	return nil, (&apperr.Validation{Fields: []apperr.FieldError{{Field: "object", Message: "Choose contact, company or deal."}}}).Err()
 }
 
 func (a *API) save(ctx context.Context, v view.View, in ViewInput) (view.View, error) {

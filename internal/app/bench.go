@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,12 +19,15 @@ func runBench(ctx context.Context, args []string, env Env) int {
 	fs.SetOutput(env.Stderr)
 	engine := fs.String("engine", "sqlite", "sqlite, postgres or both")
 	contacts := fs.Int("contacts", 1_000_000, "contacts in the data set (companies are a tenth)")
+	deals := fs.Int("deals", 0, "deals in the data set, in 3 pipelines (default a fifth of --contacts)")
 	sqlitePath := fs.String("sqlite", "", "SQLite file to build the data set in (must not exist); default a temporary file")
 	pg := fs.String("postgres", env.Getenv("RAPPORT_BENCH_POSTGRES"), "URL of an empty PostgreSQL database (env RAPPORT_BENCH_POSTGRES)")
 	duration := fs.Duration("duration", 5*time.Second, "how long each measurement runs")
 	clients := fs.Int("clients", 64, "concurrent loopback connections for the HTTP load tests")
 	markdown := fs.String("markdown", "", "also write the results as markdown to this file")
 	machine := fs.String("machine", "", "machine description for the markdown (default: cores and memory of this one)")
+	only := fs.String("only", "", "comma-separated operations to measure ("+strings.Join(bench.OpNames, ", ")+"); default all")
+	importRows := fs.Int("import-rows", 0, "rows in the CSV import benchmark (default 20,000 or the data set's size if smaller)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -54,8 +58,23 @@ func runBench(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "rapport bench: --postgres URL (or RAPPORT_BENCH_POSTGRES) is needed for PostgreSQL")
 		return exitUsage
 	}
-	rep, err := bench.Run(ctx, bench.Options{Engines: engines, Contacts: *contacts, SQLitePath: *sqlitePath,
-		PostgresURL: *pg, Duration: *duration, Clients: *clients, Log: env.Stderr})
+	var ops []string
+	for _, name := range strings.Split(*only, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		if !slices.Contains(bench.OpNames, name) {
+			fmt.Fprintf(env.Stderr, "rapport bench: --only: unknown operation %q (known: %s)\n", name, strings.Join(bench.OpNames, ", "))
+			return exitUsage
+		}
+		ops = append(ops, name)
+	}
+	if *importRows < 0 {
+		fmt.Fprintf(env.Stderr, "rapport bench: --import-rows must not be negative, not %d\n", *importRows)
+		return exitUsage
+	}
+	rep, err := bench.Run(ctx, bench.Options{Engines: engines, Contacts: *contacts, Deals: *deals, SQLitePath: *sqlitePath,
+		PostgresURL: *pg, Duration: *duration, Clients: *clients, Log: env.Stderr, Only: ops, ImportRows: *importRows})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "rapport bench: %v\n", err)
 		return exitError

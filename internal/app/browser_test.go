@@ -110,7 +110,7 @@ func TestBrowserFirstRun(t *testing.T) {
 					chromedp.Click(chromedp.CSS("[data-menu-toggle]")),
 					chromedp.WaitVisible(chromedp.CSS(`#nav a[href="/deals"]`)),
 					chromedp.Click(chromedp.CSS(`#nav a[href="/deals"]`)),
-					chromedp.WaitVisible(chromedp.CSS(`.empty-state`)),
+					chromedp.WaitVisible(chromedp.CSS(`.board`)),
 				)
 				if err != nil {
 					t.Fatalf("phone menu: %v", err)

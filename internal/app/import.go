@@ -29,7 +29,7 @@ func runImport(ctx context.Context, args []string, env Env) int {
 	cfg, code := parseFlags("import", args, env, func(fs *flag.FlagSet) {
 		fs.StringVar(&object, "type", "contacts", "what the file holds: contacts or companies")
 		fs.StringVar(&mode, "mode", "skip", "what to do with rows matching an existing record: skip, fill (empty fields) or overwrite")
-		fs.StringVar(&mapping, "map", "", `column mapping overrides, e.g. "E-mail=email,Firma=company,Plan=cf.plan" ("Column=" leaves one out)`)
+		fs.StringVar(&mapping, "map", "", `column mapping overrides, e.g. "E-mail=email,Firma=company,Plan=cf.plan,Region=new" ("Column=" leaves one out, "=new" makes a new custom field)`)
 		fs.BoolVar(&dryRun, "dry-run", false, "check every row and report what would happen, without keeping anything")
 	})
 	if code >= 0 {

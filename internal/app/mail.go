@@ -13,6 +13,8 @@ import (
 // jobs on q. Without one, mail stays in the outbox (Settings → Outbox).
 func (s *services) configureMail(cfg config.Config, q *jobs.Queue) error {
 	s.users.UseMail(s.mail, cfg.BaseURL)
+	s.tasks.UseMail(s.mail, cfg.BaseURL)
+	s.webhooks.UseMail(s.mail, cfg.BaseURL)
 	if cfg.SMTP == "" {
 		return nil
 	}

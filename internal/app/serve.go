@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/rapportcrm/rapport/internal/api"
+	"github.com/rapportcrm/rapport/internal/apikey"
 	"github.com/rapportcrm/rapport/internal/auth"
 	"github.com/rapportcrm/rapport/internal/backup"
 	"github.com/rapportcrm/rapport/internal/bulk"
@@ -27,7 +28,10 @@ import (
 	"github.com/rapportcrm/rapport/internal/importer"
 	"github.com/rapportcrm/rapport/internal/jobs"
 	"github.com/rapportcrm/rapport/internal/mail"
+	"github.com/rapportcrm/rapport/internal/ratelimit"
+	"github.com/rapportcrm/rapport/internal/task"
 	"github.com/rapportcrm/rapport/internal/web"
+	"github.com/rapportcrm/rapport/internal/webhook"
 )
 
 // ShutdownTimeout bounds a graceful stop: in-flight requests and running
@@ -74,26 +78,37 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		Workers:  workers(d, svc, logger),
 		Periodic: periodicJobs(),
 		Logger:   logger,
+		Queues:   map[string]int{webhook.Queue: webhook.QueueWorkers},
 	})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "rapport serve: job queue: %v\n", err)
 		return exitError
 	}
 	svc.imports.UseQueue(queue)
+	svc.tasks.UseQueue(queue)
+	svc.webhooks.UseQueue(queue)
 	if err := svc.configureMail(cfg, queue); err != nil {
 		fmt.Fprintf(env.Stderr, "rapport serve: --smtp: %v\n", err)
 		return exitError
 	}
 	reg := prometheus.NewRegistry()
+	apiKeys := apikey.NewService(d, svc.users)
 	srv, err := web.New(web.Options{
 		Config: cfg, DB: d, Users: svc.users, Logger: logger,
 		Registry: reg, JobCounts: queue.Counts, Jobs: queue,
 		Contacts: svc.contacts, Companies: svc.companies, Activities: svc.activities,
 		Fields: svc.fields, Views: svc.views, Backups: svc.backups, Audit: svc.audit,
 		Consent: svc.consent, GDPR: svc.gdpr, Imports: svc.imports,
-		API: api.New(api.Options{DB: d, Users: svc.users, Contacts: svc.contacts, Companies: svc.companies,
+		Tasks: svc.tasks, Notifications: svc.notify,
+		Orders: svc.orders, Forecast: svc.forecast,
+		APIKeys: apiKeys,
+		API: api.New(api.Options{Keys: apiKeys, DB: d, Users: svc.users, Contacts: svc.contacts, Companies: svc.companies,
 			Activities: svc.activities, Fields: svc.fields, Views: svc.views, Audit: svc.audit,
-			Consent: svc.consent, GDPR: svc.gdpr, Logger: logger}),
+			Consent: svc.consent, GDPR: svc.gdpr, Logger: logger,
+			Tasks: svc.tasks, Notifications: svc.notify, Orders: svc.orders, Forecast: svc.forecast, Deals: svc.deals,
+			Webhooks: svc.webhooks}),
+		Deals:    svc.deals,
+		Webhooks: svc.webhooks,
 	})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "rapport serve: %v\n", err)
@@ -190,8 +205,17 @@ func (w *cleanupWorker) Work(ctx context.Context, job *river.Job[cleanupArgs]) e
 			return err
 		}
 	}
-	if sessions+throttles+int64(uploads) > 0 {
-		w.logger.Info("cleanup", "expired_sessions", sessions, "ended_throttles", throttles, "stale_uploads", uploads)
+	idem, err := api.CleanupIdempotency(ctx, w.db, time.Now())
+	if err != nil {
+		return err
+	}
+	buckets, err := ratelimit.Cleanup(ctx, w.db, time.Now())
+	if err != nil {
+		return err
+	}
+	if sessions+throttles+int64(uploads)+idem+buckets > 0 {
+		w.logger.Info("cleanup", "expired_sessions", sessions, "ended_throttles", throttles, "stale_uploads", uploads,
+			"old_idempotency_keys", idem, "full_rate_limit_buckets", buckets)
 	}
 	return nil
 }
@@ -204,6 +228,11 @@ func workers(d *db.DB, svc *services, logger *slog.Logger) *river.Workers {
 	river.AddWorker(ws, mail.NewWorker(svc.mail))
 	river.AddWorker(ws, backup.NewWorker(svc.backups))
 	river.AddWorker(ws, importer.NewWorker(svc.imports))
+	river.AddWorker(ws, importer.NewUndoWorker(svc.imports))
+	river.AddWorker(ws, task.NewReminderWorker(svc.tasks))
+	river.AddWorker(ws, task.NewDigestWorker(svc.tasks))
+	river.AddWorker(ws, webhook.NewDispatchWorker(svc.webhooks))
+	river.AddWorker(ws, webhook.NewDeliverWorker(svc.webhooks))
 	return ws
 }
 
@@ -213,6 +242,8 @@ func periodicJobs() []*river.PeriodicJob {
 			func() (river.JobArgs, *river.InsertOpts) { return cleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		backup.PeriodicJob(),
+		task.DigestJob(),
+		webhook.DispatchJob(0),
 	}
 }
 

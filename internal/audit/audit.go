@@ -65,8 +65,40 @@ const sealedPrefix = "sealed:"
 // the change it describes, or the database for stand-alone entries).
 // The actor, address and user agent default to those of the actor in ctx.
 func Record(ctx context.Context, q db.Querier, e Entry) error {
+	e, details, err := prepare(ctx, e)
+	if err != nil {
+		return err
+	}
+	if e.KeyID != "" {
+		key, err := subjectKey(ctx, q, e.KeyID)
+		if err != nil {
+			return err
+		}
+		if details, err = seal(key, details); err != nil {
+			return err
+		}
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO audit_log (`+strings.Join(logColumns, ", ")+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, logRow(e, details)...)
+	if err != nil {
+		return fmt.Errorf("audit: record %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+var logColumns = []string{"id", "occurred_at", "actor_id", "actor_name", "action", "outcome",
+	"object_type", "object_id", "address", "user_agent", "key_id", "details"}
+
+func logRow(e Entry, details string) []any {
+	return []any{e.ID, db.T(e.OccurredAt), db.NullString(e.ActorID), e.ActorName, e.Action, e.Outcome, e.ObjectType,
+		e.ObjectID, truncate(e.Address, 100), truncate(e.UserAgent, 300), db.NullString(e.KeyID), details}
+}
+
+// prepare fills e's defaults (from the actor in ctx) and encodes its
+// details, not yet sealed.
+func prepare(ctx context.Context, e Entry) (Entry, string, error) {
 	if e.Action == "" {
-		return errors.New("audit: an entry needs an action")
+		return e, "", errors.New("audit: an entry needs an action")
 	}
 	if e.ID == "" {
 		e.ID = id.New()
@@ -95,28 +127,121 @@ func Record(ctx context.Context, q db.Querier, e Entry) error {
 	if e.Details != nil {
 		b, err := json.Marshal(e.Details)
 		if err != nil {
-			return fmt.Errorf("audit: encode %s details: %w", e.Action, err)
+			return e, "", fmt.Errorf("audit: encode %s details: %w", e.Action, err)
 		}
 		details = string(b)
 	}
-	if e.KeyID != "" {
-		key, err := subjectKey(ctx, q, e.KeyID)
+	return e, details, nil
+}
+
+// RecordBatch appends many entries inside tx with a few statements, as an
+// import writes them: the same entries Record would write one by one.
+func RecordBatch(ctx context.Context, tx *db.Tx, entries []Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	var ids []string
+	for _, e := range entries {
+		if e.KeyID != "" {
+			ids = append(ids, e.KeyID)
+		}
+	}
+	keys, err := subjectKeys(ctx, tx, tx.Engine, ids)
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, 0, len(entries))
+	for _, e := range entries {
+		e, details, err := prepare(ctx, e)
 		if err != nil {
 			return err
 		}
-		if details, err = seal(key, details); err != nil {
-			return err
+		if e.KeyID != "" {
+			if details, err = seal(keys[e.KeyID], details); err != nil {
+				return err
+			}
 		}
+		rows = append(rows, logRow(e, details))
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO audit_log (id, occurred_at, actor_id, actor_name, action, outcome,
-		object_type, object_id, address, user_agent, key_id, details)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		e.ID, db.T(e.OccurredAt), db.NullString(e.ActorID), e.ActorName, e.Action, e.Outcome, e.ObjectType, e.ObjectID,
-		truncate(e.Address, 100), truncate(e.UserAgent, 300), db.NullString(e.KeyID), details)
-	if err != nil {
-		return fmt.Errorf("audit: record %s: %w", e.Action, err)
+	if err := db.Insert(ctx, tx, "audit_log", logColumns, rows); err != nil {
+		return fmt.Errorf("audit: record batch: %w", err)
 	}
 	return nil
+}
+
+// subjectKeys returns the sealing keys of ids, creating those missing.
+func subjectKeys(ctx context.Context, q db.Querier, engine db.Engine, ids []string) (map[string][]byte, error) {
+	keys := map[string][]byte{}
+	read := func(ids []string) error {
+		for from := 0; from < len(ids); from += 500 {
+			chunk := ids[from:min(from+500, len(ids))]
+			args := make([]any, len(chunk))
+			for i, sid := range chunk {
+				args[i] = sid
+			}
+			rows, err := q.QueryContext(ctx, `SELECT subject_id, secret FROM audit_keys WHERE subject_id IN (`+
+				engine.Params(len(chunk))+`)`, args...)
+			if err != nil {
+				return fmt.Errorf("audit: keys: %w", err)
+			}
+			for rows.Next() {
+				var sid string
+				var key []byte
+				if err := rows.Scan(&sid, &key); err != nil {
+					rows.Close()
+					return err
+				}
+				keys[sid] = key
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := read(unique(ids)); err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, sid := range unique(ids) {
+		if keys[sid] == nil {
+			missing = append(missing, sid)
+		}
+	}
+	now := db.T(db.Now())
+	for from := 0; from < len(missing); from += 200 {
+		chunk := missing[from:min(from+200, len(missing))]
+		values := make([]string, len(chunk))
+		args := make([]any, 0, 3*len(chunk))
+		for i, sid := range chunk {
+			key := make([]byte, 32)
+			rand.Read(key)
+			args = append(args, sid, key, now)
+			values[i] = "(" + engine.Params(3) + ")"
+			if engine == db.Postgres {
+				values[i] = fmt.Sprintf("($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+			}
+		}
+		if _, err := q.ExecContext(ctx, `INSERT INTO audit_keys (subject_id, secret, created_at) VALUES `+
+			strings.Join(values, ", ")+` ON CONFLICT (subject_id) DO NOTHING`, args...); err != nil {
+			return nil, fmt.Errorf("audit: new keys: %w", err)
+		}
+	}
+	// Read back what was written: a key another transaction created first wins.
+	return keys, read(missing)
+}
+
+func unique(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0:0]
+	for _, x := range ids {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func truncate(s string, n int) string {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/rapportcrm/rapport/internal/access"
@@ -23,6 +24,8 @@ import (
 type Options struct {
 	Engines  []db.Engine
 	Contacts int
+	// Deals is the size of the deal data set; 0 means a fifth of Contacts.
+	Deals int
 	// SQLitePath is the file to build the SQLite data set in; it must not
 	// exist or be empty. "" makes a temporary file.
 	SQLitePath string
@@ -37,6 +40,19 @@ type Options struct {
 	Clients int
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Only names the operations to measure (see OpNames); empty measures all.
+	Only []string
+	// ImportRows is the size of the CSV import benchmark; 0 means 20,000
+	// or the data set's size if smaller.
+	ImportRows int
+}
+
+// OpNames are the operations a run can be limited to, in the order they run.
+var OpNames = []string{"list", "scopes", "deep", "custom", "search", "timeline", "export", "create", "import", "tasks", "kanban", "forecast", "http", "apikey", "webhooks"}
+
+// wants reports whether the run measures the named operation.
+func (o Options) wants(name string) bool {
+	return len(o.Only) == 0 || slices.Contains(o.Only, name)
 }
 
 // ErrNotFresh means the database given already holds data.

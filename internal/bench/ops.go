@@ -28,6 +28,8 @@ type env struct {
 	activities *activity.Service
 	deepID     string // a contact with 500 timeline entries
 	rep        *Report
+	// dealSet is the deal data set once built (deals()).
+	dealSet *DealSet
 }
 
 func runEngine(ctx context.Context, o Options, d *db.DB, rep *Report) error {
@@ -60,12 +62,19 @@ func runEngine(ctx context.Context, o Options, d *db.DB, rep *Report) error {
 	if err := e.deepContact(); err != nil {
 		return err
 	}
-	for _, op := range []func() error{e.listPage, e.scopedLists, e.deepPage, e.customFilter, e.globalSearch, e.timeline, e.listExport, e.createContacts, e.importCSV} {
-		if err := op(); err != nil {
-			return err
+	ops := map[string]func() error{"list": e.listPage, "scopes": e.scopedLists, "deep": e.deepPage,
+		"custom": e.customFilter, "search": e.globalSearch, "timeline": e.timeline, "export": e.listExport,
+		"create": e.createContacts, "import": e.importCSV, "tasks": e.myTasks, "forecast": e.forecast, "kanban": e.kanban, "http": e.httpOps,
+		"apikey": e.apiKeyRead, "webhooks": e.webhookDispatch}
+	for _, name := range OpNames {
+		if !o.wants(name) {
+			continue
+		}
+		if err := ops[name](); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	return e.httpOps()
+	return nil
 }
 
 func (e *env) add(r Result) {

@@ -127,7 +127,7 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 	for i, x := range list {
 		ids[i] = x.ID
 	}
-	tags, err := record.TagsByID(ctx, s.db.R, record.Company, ids)
+	tags, err := record.TagsByID(ctx, s.db.R, s.db.Engine, record.Company, ids)
 	if err != nil {
 		return ListPage{}, err
 	}

@@ -39,6 +39,14 @@ func (s *Service) ByID(ctx context.Context, companyID string) (Company, error) {
 	return s.load(ctx, s.db.R, companyID)
 }
 
+// ByIDTx is ByID reading through q, a transaction that changes the record.
+func (s *Service) ByIDTx(ctx context.Context, q db.Querier, companyID string) (Company, error) {
+	if _, err := access.Check(ctx, access.Companies, access.Read); err != nil {
+		return Company{}, err
+	}
+	return s.load(ctx, q, companyID)
+}
+
 func (s *Service) load(ctx context.Context, q db.Querier, companyID string) (Company, error) {
 	if !id.Valid(companyID) {
 		return Company{}, fmt.Errorf("company %q: %w", companyID, apperr.ErrNotFound)
@@ -99,11 +107,26 @@ func (s *Service) createTx(ctx context.Context, tx *db.Tx, actor access.Actor, c
 
 // Update changes the fields set in in and records what changed.
 func (s *Service) Update(ctx context.Context, companyID string, in Input) (Company, error) {
+	var c Company
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
+		var err error
+		c, err = s.UpdateTx(ctx, tx, companyID, in)
+		return err
+	})
+	if err != nil && apperr.AsValidation(err) == nil {
+		return c, fmt.Errorf("company: update: %w", err)
+	}
+	return c, err
+}
+
+// UpdateTx is Update inside tx, for work that changes many records in
+// one transaction of its own (undoing an import).
+func (s *Service) UpdateTx(ctx context.Context, tx *db.Tx, companyID string, in Input) (Company, error) {
 	actor, err := access.Check(ctx, access.Companies, access.Update)
 	if err != nil {
 		return Company{}, err
 	}
-	old, err := s.load(ctx, s.db.R, companyID)
+	old, err := s.load(ctx, tx, companyID)
 	if err != nil {
 		return old, err
 	}
@@ -112,17 +135,11 @@ func (s *Service) Update(ctx context.Context, companyID string, in Input) (Compa
 	for k, x := range old.Custom {
 		c.Custom[k] = x
 	}
-	tags, err := s.prepare(ctx, &c, in)
+	tags, err := s.prepareIn(ctx, tx, &c, in)
 	if err != nil {
 		return c, err
 	}
-	err = s.db.WithTx(ctx, func(tx *db.Tx) error {
-		return s.updateTx(ctx, tx, actor, old, &c, tags, in.Tags != nil)
-	})
-	if err != nil {
-		return c, fmt.Errorf("company: update: %w", err)
-	}
-	return c, nil
+	return c, s.updateTx(ctx, tx, actor, old, &c, tags, in.Tags != nil)
 }
 
 // updateTx writes c, prepared from old, with its events; setTags replaces
@@ -151,23 +168,26 @@ func (s *Service) updateTx(ctx context.Context, tx *db.Tx, actor access.Actor, o
 
 // Delete moves a company to the trash; its contacts stay.
 func (s *Service) Delete(ctx context.Context, companyID string) error {
+	return s.db.WithTx(ctx, func(tx *db.Tx) error { return s.DeleteTx(ctx, tx, companyID) })
+}
+
+// DeleteTx is Delete inside tx.
+func (s *Service) DeleteTx(ctx context.Context, tx *db.Tx, companyID string) error {
 	actor, err := access.Check(ctx, access.Companies, access.Delete)
 	if err != nil {
 		return err
 	}
-	c, err := s.load(ctx, s.db.R, companyID)
+	c, err := s.load(ctx, tx, companyID)
 	if err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *db.Tx) error {
-		if err := softDelete(ctx, tx, c.ID, actor.UserID); err != nil {
-			return err
-		}
-		if err := search.Remove(ctx, tx, tx.Engine, "company", c.ID); err != nil {
-			return err
-		}
-		return subject(c).Emit(ctx, tx, actor.UserID, "deleted", map[string]any{"name": c.Name})
-	})
+	if err := softDelete(ctx, tx, c.ID, actor.UserID); err != nil {
+		return err
+	}
+	if err := search.Remove(ctx, tx, tx.Engine, "company", c.ID); err != nil {
+		return err
+	}
+	return subject(c).Emit(ctx, tx, actor.UserID, "deleted", map[string]any{"name": c.Name})
 }
 
 // prepare applies in to c and validates everything, returning the cleaned

@@ -34,10 +34,12 @@ type Contact struct {
 	OwnerName   string             `json:"owner_name,omitempty"`
 	Tags        []string           `json:"tags"`
 	Custom      customfield.Values `json:"custom"`
-	CreatedAt   time.Time          `json:"created_at"`
-	UpdatedAt   time.Time          `json:"updated_at"`
-	CreatedBy   string             `json:"created_by,omitempty"`
-	UpdatedBy   string             `json:"updated_by,omitempty"`
+	// HasPhoto says whether the contact has a picture (see Service.Photo).
+	HasPhoto  bool      `json:"has_photo"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	UpdatedBy string    `json:"updated_by,omitempty"`
 }
 
 // Email is one of a contact's addresses; the first is the primary one.
@@ -121,6 +123,9 @@ type Input struct {
 	Tags       *[]string       `json:"tags,omitempty"`
 	// Custom holds the custom values to set; a null or "" value clears one.
 	Custom map[string]any `json:"custom,omitempty"`
+	// Photo is a picture an import brings (a vCard's PHOTO); forms and the
+	// API set pictures with SetPhoto.
+	Photo *Photo `json:"-"`
 }
 
 // PhoneInput is a number as typed, with an optional label.

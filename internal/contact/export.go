@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,8 @@ type ExportRow struct {
 	Emails  []Email
 	Phones  []Phone
 	Address record.Address
+	// Photo is the contact's picture when the stream reads pictures.
+	Photo *Photo
 }
 
 // StreamOptions say what a stream reads besides each contact's own
@@ -32,6 +35,8 @@ type StreamOptions struct {
 	Lists bool
 	// Custom decodes each contact's custom values into Custom.
 	Custom bool
+	// Photos reads each contact's picture (with Lists only).
+	Photos bool
 }
 
 // streamBatch is how many rows Stream reads before it fetches their
@@ -173,7 +178,7 @@ func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, 
 		defer close(done)
 		for batch := range read {
 			if o.Lists {
-				if err := streamChildren(ctx, lists, s.db.Engine, batch); err != nil {
+				if err := streamChildren(ctx, lists, s.db.Engine, batch, o.Photos); err != nil {
 					errc <- err
 					return
 				}
@@ -241,7 +246,7 @@ type queryer interface {
 
 // streamChildren fills in the emails and phones (in position order) and
 // the tags (in the order lists show them) of batch, one query each.
-func streamChildren(ctx context.Context, q queryer, e db.Engine, batch []ExportRow) error {
+func streamChildren(ctx context.Context, q queryer, e db.Engine, batch []ExportRow, photos bool) error {
 	if len(batch) == 0 {
 		return nil
 	}
@@ -298,6 +303,18 @@ func streamChildren(ctx context.Context, q queryer, e db.Engine, batch []ExportR
 				}
 			})
 		},
+	}
+	if photos {
+		lists = append(lists, func() error {
+			var cid string
+			var p Photo
+			return eachRow(ctx, q, `SELECT contact_id, media_type, data FROM contact_photos WHERE contact_id`+in,
+				args, []any{&cid, &p.MediaType, &p.Data}, func() {
+					if x := at[cid]; x != nil {
+						x.Photo = &Photo{MediaType: p.MediaType, Data: slices.Clone(p.Data)}
+					}
+				})
+		})
 	}
 	errs := make([]error, len(lists))
 	if e == db.Postgres {

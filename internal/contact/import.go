@@ -55,6 +55,10 @@ func (s *Service) ImportTx(ctx context.Context, tx *db.Tx, in Input, mode Import
 	if err != nil {
 		return ImportResult{}, err
 	}
+	if v := importPhotoProblem(in); v != nil {
+		return ImportResult{Outcome: Rejected, Problem: v}, nil
+	}
+	photo := in.Photo
 	match, err := s.importMatch(ctx, tx, in)
 	if err != nil {
 		return ImportResult{}, err
@@ -70,6 +74,11 @@ func (s *Service) ImportTx(ctx context.Context, tx *db.Tx, in Input, mode Import
 		}
 		if err := createTx(ctx, tx, actor, &c, tags, map[string]any{"name": c.DisplayName, "import": src}); err != nil {
 			return ImportResult{}, err
+		}
+		if photo != nil {
+			if err := setPhotoTx(ctx, tx, c.ID, *photo); err != nil {
+				return ImportResult{}, err
+			}
 		}
 		return ImportResult{Outcome: Created, ID: c.ID}, nil
 	}
@@ -113,7 +122,35 @@ func (s *Service) ImportTx(ctx context.Context, tx *db.Tx, in Input, mode Import
 	if err := updateTx(ctx, tx, actor, old, &c, tags, in.Tags != nil); err != nil {
 		return ImportResult{}, err
 	}
+	if photo != nil {
+		// Fill mode gives a picture only to a contact without one.
+		set := mode == ImportOverwrite
+		if !set {
+			if set, err = hasPhoto(ctx, tx, c.ID); err != nil {
+				return ImportResult{}, err
+			}
+			set = !set
+		}
+		if set {
+			if err := setPhotoTx(ctx, tx, c.ID, *photo); err != nil {
+				return ImportResult{}, err
+			}
+		}
+	}
 	return ImportResult{Outcome: Updated, ID: c.ID, Before: &old}, nil
+}
+
+// importPhotoProblem checks the picture a row brings.
+func importPhotoProblem(in Input) *apperr.Validation {
+	if in.Photo == nil {
+		return nil
+	}
+	var v apperr.Validation
+	checkPhoto(in.Photo, &v)
+	if v.Err() == nil {
+		return nil
+	}
+	return &v
 }
 
 // importMatch finds the live contact a row is about: the first of its

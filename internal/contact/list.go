@@ -167,7 +167,7 @@ func (s *Service) rowTags(ctx context.Context, list []Row) error {
 	for i, x := range list {
 		ids[i] = x.ID
 	}
-	tags, err := record.TagsByID(ctx, s.db.R, record.Contact, ids)
+	tags, err := record.TagsByID(ctx, s.db.R, s.db.Engine, record.Contact, ids)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,14 @@ func (s *Service) ByID(ctx context.Context, contactID string) (Contact, error) {
 	return s.load(ctx, s.db.R, contactID)
 }
 
+// ByIDTx is ByID reading through q, a transaction that changes the record.
+func (s *Service) ByIDTx(ctx context.Context, q db.Querier, contactID string) (Contact, error) {
+	if _, err := access.Check(ctx, access.Contacts, access.Read); err != nil {
+		return Contact{}, err
+	}
+	return s.load(ctx, q, contactID)
+}
+
 func (s *Service) load(ctx context.Context, q db.Querier, contactID string) (Contact, error) {
 	if !id.Valid(contactID) {
 		return Contact{}, fmt.Errorf("contact %q: %w", contactID, apperr.ErrNotFound)
@@ -49,7 +57,10 @@ func (s *Service) load(ctx context.Context, q db.Querier, contactID string) (Con
 	if err := access.CheckOwner(ctx, q, c.OwnerID, "contact "+c.ID); err != nil {
 		return Contact{}, err
 	}
-	c.Tags, err = record.Tags(ctx, q, record.Contact, c.ID)
+	if c.Tags, err = record.Tags(ctx, q, record.Contact, c.ID); err != nil {
+		return c, err
+	}
+	c.HasPhoto, err = hasPhoto(ctx, q, c.ID)
 	return c, err
 }
 
@@ -96,11 +107,26 @@ func createTx(ctx context.Context, tx *db.Tx, actor access.Actor, c *Contact, ta
 
 // Update changes the fields set in in and records what changed.
 func (s *Service) Update(ctx context.Context, contactID string, in Input) (Contact, error) {
+	var c Contact
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
+		var err error
+		c, err = s.UpdateTx(ctx, tx, contactID, in)
+		return err
+	})
+	if err != nil && apperr.AsValidation(err) == nil {
+		return c, fmt.Errorf("contact: update: %w", err)
+	}
+	return c, err
+}
+
+// UpdateTx is Update inside tx, for work that changes many records in
+// one transaction of its own (undoing an import).
+func (s *Service) UpdateTx(ctx context.Context, tx *db.Tx, contactID string, in Input) (Contact, error) {
 	actor, err := access.Check(ctx, access.Contacts, access.Update)
 	if err != nil {
 		return Contact{}, err
 	}
-	old, err := s.load(ctx, s.db.R, contactID)
+	old, err := s.load(ctx, tx, contactID)
 	if err != nil {
 		return old, err
 	}
@@ -109,17 +135,11 @@ func (s *Service) Update(ctx context.Context, contactID string, in Input) (Conta
 	for k, x := range old.Custom {
 		c.Custom[k] = x
 	}
-	tags, err := s.prepare(ctx, &c, in)
+	tags, err := s.prepareIn(ctx, tx, &c, in)
 	if err != nil {
 		return c, err
 	}
-	err = s.db.WithTx(ctx, func(tx *db.Tx) error {
-		return updateTx(ctx, tx, actor, old, &c, tags, in.Tags != nil)
-	})
-	if err != nil {
-		return c, fmt.Errorf("contact: update: %w", err)
-	}
-	return c, nil
+	return c, updateTx(ctx, tx, actor, old, &c, tags, in.Tags != nil)
 }
 
 // updateTx writes c, prepared from old, with its events; setTags replaces
@@ -149,23 +169,26 @@ func updateTx(ctx context.Context, tx *db.Tx, actor access.Actor, old Contact, c
 // Delete moves a contact to the trash: it leaves lists, search and
 // duplicate checks, and its emails become free for other contacts.
 func (s *Service) Delete(ctx context.Context, contactID string) error {
+	return s.db.WithTx(ctx, func(tx *db.Tx) error { return s.DeleteTx(ctx, tx, contactID) })
+}
+
+// DeleteTx is Delete inside tx.
+func (s *Service) DeleteTx(ctx context.Context, tx *db.Tx, contactID string) error {
 	actor, err := access.Check(ctx, access.Contacts, access.Delete)
 	if err != nil {
 		return err
 	}
-	c, err := s.load(ctx, s.db.R, contactID)
+	c, err := s.load(ctx, tx, contactID)
 	if err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *db.Tx) error {
-		if err := setDeleted(ctx, tx, c.ID, actor.UserID, true); err != nil {
-			return err
-		}
-		if err := search.Remove(ctx, tx, tx.Engine, "contact", c.ID); err != nil {
-			return err
-		}
-		return subject(c).Emit(ctx, tx, actor.UserID, "deleted", map[string]any{"name": c.DisplayName})
-	})
+	if err := setDeleted(ctx, tx, c.ID, actor.UserID, true); err != nil {
+		return err
+	}
+	if err := search.Remove(ctx, tx, tx.Engine, "contact", c.ID); err != nil {
+		return err
+	}
+	return subject(c).Emit(ctx, tx, actor.UserID, "deleted", map[string]any{"name": c.DisplayName})
 }
 
 // prepare applies in to c and validates everything, returning the cleaned
@@ -177,32 +200,14 @@ func (s *Service) prepare(ctx context.Context, c *Contact, in Input) ([]string, 
 // prepareIn is prepare reading through q: an import's transaction, so that
 // rows earlier in the same batch count.
 func (s *Service) prepareIn(ctx context.Context, q db.Querier, c *Contact, in Input) ([]string, error) {
+	env, err := s.newPrepEnv(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	var v apperr.Validation
-	region, err := setting.Region(ctx, q)
+	tags, err := s.prepareWith(ctx, env, c, in, &v)
 	if err != nil {
 		return nil, err
-	}
-	in.apply(c, &v, region, db.Now())
-	if c.OwnerName, err = record.CheckOwner(ctx, s.users, &v, c.OwnerID); err != nil {
-		return nil, err
-	}
-	if in.CompanyIDs != nil {
-		if err := s.companies(ctx, q, c, *in.CompanyIDs, &v); err != nil {
-			return nil, err
-		}
-	}
-	var tags []string
-	if in.Tags != nil {
-		if tags, err = tag.Clean("tags", *in.Tags); err != nil {
-			v.Merge(err)
-		}
-	}
-	defs, err := customfield.ListFor(ctx, q, customfield.ObjectContact)
-	if err != nil {
-		return nil, err
-	}
-	if c.Custom, err = customfield.Apply(defs, c.Custom, in.Custom, region); err != nil {
-		v.Merge(err)
 	}
 	taken, err := takenEmails(ctx, q, c.ID, c.Emails)
 	if err != nil {
@@ -217,7 +222,55 @@ func (s *Service) prepareIn(ctx context.Context, q db.Querier, c *Contact, in In
 	return tags, v.Err()
 }
 
-func (s *Service) companies(ctx context.Context, q db.Querier, c *Contact, ids []string, v *apperr.Validation) error {
+// prepEnv is what validating a contact reads from the database: the phone
+// region, the custom field definitions, owners and companies. One form
+// reads it once; an import batch reads it once for all its rows.
+type prepEnv struct {
+	region string
+	defs   []customfield.Field
+	users  record.Users
+	refs   func(ctx context.Context, ids []string) ([]company.Ref, error)
+}
+
+func (s *Service) newPrepEnv(ctx context.Context, q db.Querier) (*prepEnv, error) {
+	region, err := setting.Region(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defs, err := customfield.ListFor(ctx, q, customfield.ObjectContact)
+	if err != nil {
+		return nil, err
+	}
+	return &prepEnv{region: region, defs: defs, users: s.users,
+		refs: func(ctx context.Context, ids []string) ([]company.Ref, error) { return company.Refs(ctx, q, ids) }}, nil
+}
+
+// prepareWith applies in to c and adds every problem but email uniqueness
+// to v, returning the cleaned tags to set; err is for database failures.
+func (s *Service) prepareWith(ctx context.Context, env *prepEnv, c *Contact, in Input, v *apperr.Validation) ([]string, error) {
+	in.apply(c, v, env.region, db.Now())
+	var err error
+	if c.OwnerName, err = record.CheckOwner(ctx, env.users, v, c.OwnerID); err != nil {
+		return nil, err
+	}
+	if in.CompanyIDs != nil {
+		if err := companies(ctx, env, c, *in.CompanyIDs, v); err != nil {
+			return nil, err
+		}
+	}
+	var tags []string
+	if in.Tags != nil {
+		if tags, err = tag.Clean("tags", *in.Tags); err != nil {
+			v.Merge(err)
+		}
+	}
+	if c.Custom, err = customfield.Apply(env.defs, c.Custom, in.Custom, env.region); err != nil {
+		v.Merge(err)
+	}
+	return tags, nil
+}
+
+func companies(ctx context.Context, env *prepEnv, c *Contact, ids []string, v *apperr.Validation) error {
 	var clean []string
 	for i, cid := range ids {
 		cid = strings.TrimSpace(cid)
@@ -230,7 +283,7 @@ func (s *Service) companies(ctx context.Context, q db.Querier, c *Contact, ids [
 		}
 		clean = append(clean, cid)
 	}
-	refs, err := company.Refs(ctx, q, clean)
+	refs, err := env.refs(ctx, clean)
 	if err != nil {
 		return err
 	}
@@ -262,6 +315,11 @@ func dedupe(refs []company.Ref) []company.Ref {
 }
 
 func index(ctx context.Context, tx *db.Tx, c Contact) error {
+	return search.Index(ctx, tx, tx.Engine, searchDoc(c))
+}
+
+// searchDoc is what global search knows of c.
+func searchDoc(c Contact) search.Doc {
 	doc := search.Doc{Kind: "contact", ID: c.ID, Title: c.DisplayName, Subtitle: c.PrimaryEmail()}
 	for _, e := range c.Emails {
 		doc.Terms = append(doc.Terms, e.Address)
@@ -279,7 +337,7 @@ func index(ctx context.Context, tx *db.Tx, c Contact) error {
 		doc.Subtitle = strings.TrimSpace(strings.Join([]string{c.JobTitle, c.PrimaryCompany().Name}, " · "))
 		doc.Subtitle = strings.Trim(doc.Subtitle, " ·")
 	}
-	return search.Index(ctx, tx, tx.Engine, doc)
+	return doc
 }
 
 func subject(c Contact) record.Subject {

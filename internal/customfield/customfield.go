@@ -45,6 +45,7 @@ var Types = []struct {
 const (
 	ObjectContact = "contact"
 	ObjectCompany = "company"
+	ObjectDeal    = "deal"
 )
 
 // Field is one custom field definition.
@@ -123,8 +124,8 @@ func (f *Field) validate() error {
 	case utf8.RuneCountInString(f.Label) > MaxLabelLen:
 		v.Add("label", "Use at most 100 characters.")
 	}
-	if f.Object != ObjectContact && f.Object != ObjectCompany {
-		v.Add("object", "Choose contact or company.")
+	if f.Object != ObjectContact && f.Object != ObjectCompany && f.Object != ObjectDeal {
+		v.Add("object", "Choose contact, company or deal.")
 	}
 	if f.Key == "" && f.Label != "" {
 		f.Key = KeyFromLabel(f.Label)

@@ -13,6 +13,9 @@ func Table(object string) string {
 	if object == ObjectCompany {
 		return "companies"
 	}
+	if object == ObjectDeal {
+		return "deals"
+	}
 	return "contacts"
 }
 

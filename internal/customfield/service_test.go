@@ -64,7 +64,7 @@ func TestBadDefinitions(t *testing.T) {
 			field string
 		}{
 			{customfield.Field{Object: "contact", Type: customfield.Text}, "label"},
-			{customfield.Field{Object: "deal", Label: "X", Type: customfield.Text}, "object"},
+			{customfield.Field{Object: "ticket", Label: "X", Type: customfield.Text}, "object"},
 			{customfield.Field{Object: "contact", Label: "X", Type: "colour"}, "type"},
 			{customfield.Field{Object: "contact", Label: "X", Key: "x'; DROP TABLE contacts; --", Type: customfield.Text}, "key"},
 			{customfield.Field{Object: "contact", Label: "X", Type: customfield.Select}, "options"},

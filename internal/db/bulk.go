@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,4 +81,30 @@ func copyValue(v any) any {
 		return t
 	}
 	return v
+}
+
+// InList returns the placeholders "$n+1, $n+2, ..." for values, to write
+// "col IN (...)" after n other parameters, and values as arguments.
+func InList[T any](values []T, n int) (string, []any) {
+	var b strings.Builder
+	args := make([]any, len(values))
+	for i, v := range values {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(n+i+1))
+		args[i] = v
+	}
+	return b.String(), args
+}
+
+// Params returns n placeholders for a statement that has no others: "?"
+// on SQLite, which looks "$n" names up one by one (quadratic in a long
+// IN list), "$1, $2, ..." on PostgreSQL.
+func (e Engine) Params(n int) string {
+	if e == SQLite {
+		return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+	}
+	ph, _ := InList(make([]struct{}, n), 0)
+	return ph
 }

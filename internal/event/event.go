@@ -28,8 +28,10 @@ type Event struct {
 	SubjectID   string
 	// ContactID and CompanyID put the event on a customer's timeline;
 	// either may be empty.
-	ContactID  string
-	CompanyID  string
+	ContactID string
+	CompanyID string
+	// DealID puts the event on a deal's timeline as well; may be empty.
+	DealID     string
 	OccurredAt time.Time
 	// Data is any JSON-encodable detail (before/after values, ...).
 	Data any
@@ -54,14 +56,67 @@ func Record(ctx context.Context, tx *db.Tx, e Event) (Event, error) {
 		}
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO events
-		(id, occurred_at, kind, actor_id, subject_type, subject_id, contact_id, company_id, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		(id, occurred_at, kind, actor_id, subject_type, subject_id, contact_id, company_id, deal_id, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		e.ID, db.T(e.OccurredAt), e.Kind, db.NullString(e.ActorID), e.SubjectType, e.SubjectID,
-		db.NullString(e.ContactID), db.NullString(e.CompanyID), string(data))
+		db.NullString(e.ContactID), db.NullString(e.CompanyID), db.NullString(e.DealID), string(data))
 	if err != nil {
 		return e, fmt.Errorf("event: record %s: %w", e.Kind, err)
 	}
 	return e, audit.Record(ctx, tx, auditEntry(e, data))
+}
+
+// RecordBatch writes many events inside tx with a few statements, as an
+// import does: the same rows Record would write one by one. With summary
+// nil each event gets its own audit entry, as with Record; otherwise the
+// batch is audited as that one entry, its details listing the subjects
+// the events are about (ids only: the personal data stays in the events,
+// where erasure finds it).
+func RecordBatch(ctx context.Context, tx *db.Tx, events []Event, summary *audit.Entry) error {
+	rows := make([][]any, 0, len(events))
+	entries := make([]audit.Entry, 0, len(events))
+	now := db.Now()
+	for _, e := range events {
+		if e.Kind == "" || e.SubjectType == "" || e.SubjectID == "" {
+			return errors.New("event: kind, subject type and subject id are required")
+		}
+		if e.ID == "" {
+			e.ID = id.New()
+		}
+		if e.OccurredAt.IsZero() {
+			e.OccurredAt = now
+		}
+		data := []byte("{}")
+		if e.Data != nil {
+			var err error
+			if data, err = json.Marshal(e.Data); err != nil {
+				return fmt.Errorf("event: encode %s data: %w", e.Kind, err)
+			}
+		}
+		rows = append(rows, []any{e.ID, db.T(e.OccurredAt), e.Kind, db.NullString(e.ActorID), e.SubjectType, e.SubjectID,
+			db.NullString(e.ContactID), db.NullString(e.CompanyID), db.NullString(e.DealID), string(data)})
+		if summary == nil {
+			entries = append(entries, auditEntry(e, data))
+		}
+	}
+	if err := db.Insert(ctx, tx, "events", []string{"id", "occurred_at", "kind", "actor_id", "subject_type", "subject_id",
+		"contact_id", "company_id", "deal_id", "data"}, rows); err != nil {
+		return fmt.Errorf("event: record batch: %w", err)
+	}
+	if summary == nil {
+		return audit.RecordBatch(ctx, tx, entries)
+	}
+	subjects := map[string][]string{}
+	seen := make(map[string]bool, len(events))
+	for _, e := range events {
+		if k := e.SubjectType + "/" + e.SubjectID; !seen[k] {
+			seen[k] = true
+			subjects[e.SubjectType] = append(subjects[e.SubjectType], e.SubjectID)
+		}
+	}
+	entry := *summary
+	entry.Details = map[string]any{"events": len(events), "subjects": subjects, "summary": summary.Details}
+	return audit.Record(ctx, tx, entry)
 }
 
 // auditEntry is the audit log's copy of e. What happened on a person's

@@ -7,6 +7,7 @@ import (
 	"compress/flate"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -227,6 +228,8 @@ func scanDest(cols []col) []any {
 			dest[i] = new(db.Time)
 		case kDate:
 			dest[i] = new(db.Date)
+		case kBytes:
+			dest[i] = new([]byte)
 		}
 	}
 	return dest
@@ -376,6 +379,8 @@ func appendValue(b []byte, k kind, v any) ([]byte, error) {
 		return appendString(b, string(d)), nil
 	case kJSON:
 		return appendJSON(b, *v.(*string))
+	case kBytes:
+		return appendString(b, base64.StdEncoding.EncodeToString(*v.(*[]byte))), nil
 	}
 	return nil, fmt.Errorf("unknown kind %d", k)
 }

@@ -112,7 +112,8 @@ func TestDumpLoadRoundTrip(t *testing.T) {
 		}
 		want := map[string]int{"users.jsonl": 3, "teams.jsonl": 1, "companies.jsonl": 2, "contacts.jsonl": 5,
 			"custom_fields.jsonl": 8, "activities.jsonl": 3, "consent_changes.jsonl": 2, "saved_views.jsonl": 1,
-			"tags.jsonl": 3, "roles.jsonl": 6, "settings.jsonl": 1}
+			"tags.jsonl": 3, "roles.jsonl": 6, "settings.jsonl": 1, "pipelines.jsonl": 2, "pipeline_stages.jsonl": 6,
+			"deals.jsonl": 1, "deal_stage_history.jsonl": 2}
 		for f, n := range want {
 			if m.Files[f] != n {
 				t.Errorf("%s: %d rows, want %d", f, m.Files[f], n)

@@ -255,6 +255,12 @@ func TestListVCard(t *testing.T) {
 			if !reflect.DeepEqual(ada.Categories, []string{"Maths", "VIP"}) {
 				t.Errorf("categories %q", ada.Categories)
 			}
+			if ada.Photo == nil || ada.Photo.MediaType != "image/png" || !bytes.Equal(ada.Photo.Data, tinyPNG()) {
+				t.Errorf("Ada's picture did not come back: %+v", ada.Photo)
+			}
+			if cards[1].Photo != nil {
+				t.Errorf("Linus has no picture, yet the card has %+v", cards[1].Photo)
+			}
 		}
 		if e := auditOf(t, d, "contact.exported"); len(e) != 2 || e[0].Details.(map[string]any)["format"] != "vcard" {
 			t.Errorf("audit %+v", e)

@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/audit"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/deal"
 	"github.com/rapportcrm/rapport/internal/user"
 )
 
@@ -121,11 +123,19 @@ func checkEmpty(ctx context.Context, d *db.DB) error {
 			continue
 		case "roles":
 			q += " WHERE builtin = $1"
+		case "pipelines":
+			q += " WHERE id <> $1"
+		case "pipeline_stages":
+			q += " WHERE pipeline_id <> $1"
 		}
 		var n int
 		var args []any
-		if t.name == "roles" {
+		switch t.name {
+		case "roles":
 			args = append(args, false)
+		case "pipelines", "pipeline_stages":
+			// The pipeline every fresh database starts with.
+			args = append(args, deal.DefaultPipelineID)
 		}
 		if err := d.R.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 			return fmt.Errorf("export: load: check %s: %w", t.name, err)
@@ -250,6 +260,8 @@ func (l *loader) batch(ctx context.Context, t table, lines []line, first int) er
 			return l.users(ctx, tx, names, rows)
 		case "tags":
 			return l.tags(ctx, tx, names, rows)
+		case "pipelines", "pipeline_stages":
+			return upsert(ctx, tx, t.name, names, rows)
 		}
 		if err := db.Insert(ctx, tx, t.name, names, rows); err != nil {
 			return err
@@ -263,6 +275,12 @@ func (l *loader) batch(ctx context.Context, t table, lines []line, first int) er
 			return l.companyChildren(ctx, tx, lines)
 		case "contacts":
 			return l.contactChildren(ctx, tx, lines)
+		case "deals":
+			return dealChildren(ctx, tx, lines)
+		case "orders":
+			// The next order number follows the highest one loaded.
+			_, err := tx.ExecContext(ctx, `UPDATE order_numbers SET last = (SELECT COALESCE(MAX(number), 1000) FROM orders)`)
+			return err
 		}
 		return nil
 	})
@@ -320,6 +338,16 @@ func bindValue(k kind, raw json.RawMessage) (any, error) {
 			return nil, fmt.Errorf("%q is not a date like 2006-01-02", s)
 		}
 		return db.Date(s), nil
+	case kBytes:
+		var s string
+		if err = json.Unmarshal(raw, &s); err != nil {
+			return nil, err
+		}
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, errors.New("not base64")
+		}
+		return b, nil
 	}
 	return nil, fmt.Errorf("unknown kind %d", k)
 }

@@ -292,3 +292,39 @@ func fieldIndexSQL(ctx context.Context, tx *db.Tx, f fieldIndex) error {
 	}
 	return nil
 }
+
+// upsert writes rows of table, replacing a row with the same id: the
+// default pipeline and its stages are in every fresh database.
+func upsert(ctx context.Context, tx *db.Tx, table string, names []string, rows [][]any) error {
+	ph := make([]string, len(names))
+	set := make([]string, 0, len(names))
+	for i, n := range names {
+		ph[i] = fmt.Sprintf("$%d", i+1)
+		if n != "id" {
+			set = append(set, n+" = excluded."+n)
+		}
+	}
+	q := `INSERT INTO ` + table + ` (` + strings.Join(names, ", ") + `) VALUES (` + strings.Join(ph, ", ") +
+		`) ON CONFLICT (id) DO UPDATE SET ` + strings.Join(set, ", ")
+	for _, r := range rows {
+		if _, err := tx.ExecContext(ctx, q, r...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dealChildren links each loaded deal to its contacts, in order.
+func dealChildren(ctx context.Context, tx *db.Tx, lines []line) error {
+	var links [][]any
+	for _, ln := range lines {
+		ids, err := strs(ln["contact_ids"])
+		if err != nil {
+			return fmt.Errorf("deal %s: contact_ids: %w", str(ln, "id"), err)
+		}
+		for i, cid := range ids {
+			links = append(links, []any{str(ln, "id"), cid, i})
+		}
+	}
+	return db.Insert(ctx, tx, "deal_contacts", []string{"deal_id", "contact_id", "position"}, links)
+}

@@ -1,7 +1,11 @@
 package export_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/png"
 	"testing"
 	"time"
 
@@ -12,6 +16,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/deal"
 	"github.com/rapportcrm/rapport/internal/export"
 	"github.com/rapportcrm/rapport/internal/fixture"
 	"github.com/rapportcrm/rapport/internal/query"
@@ -89,6 +94,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 		Custom: map[string]any{"plan": "Pro", "seats": 12, "spend": 123456, "vip": true,
 			"colours": []string{"red", "blue"}, "renewal": "2025-01-31", "motto": "-1 + 1"}})
 	must(err)
+	must(w.contacts.SetPhoto(ctx, w.ada.ID, contact.Photo{Data: tinyPNG()}))
 	w.grace, err = w.contacts.Create(ctx, contact.Input{FirstName: p("Grace"), LastName: p("Hopper"),
 		Emails: &[]contact.Email{{Address: "grace@example.com"}}, Stage: p("lead"), OwnerID: p(w.member.ID),
 		Custom: map[string]any{"plan": "Free", "seats": -3}})
@@ -126,8 +132,31 @@ func newWorld(t *testing.T, d *db.DB) *world {
 			Sort: query.Sort{Field: "name"}, Columns: []string{"name", "email", "cf.plan"}}})
 	must(err)
 	must(setting.ChangeRegion(ctx, d, "DE"))
+	// A pipeline of two stages and a deal that moved once and was lost.
+	deals := deal.NewService(d, w.users, w.contacts, w.companies)
+	pl, err := deals.CreatePipeline(ctx, deal.PipelineInput{Name: p("Partners"), Currency: p("USD"),
+		Stages: []deal.StageInput{{Name: p("Intro"), Probability: fixture.Ptr(10)}, {Name: p("Pilot"), Probability: fixture.Ptr(60)}}})
+	must(err)
+	dl, err := deals.Create(ctx, deal.Input{Name: p("Ada's pilot"), PipelineID: &pl.ID, Amount: fixture.Ptr[int64](125000),
+		CloseDate: p("2026-09-30"), CompanyID: &w.acme.ID, ContactIDs: &[]string{w.ada.ID}})
+	must(err)
+	_, err = deals.Move(ctx, dl.ID, deal.MoveInput{StageID: pl.Stages[1].ID, Version: dl.Version})
+	must(err)
+	_, err = deals.MarkLost(ctx, dl.ID, deal.CloseInput{Reason: "No budget"})
+	must(err)
 	// Refresh the records: tags and companies as the services read them.
 	w.ada, err = w.contacts.ByID(ctx, w.ada.ID)
 	must(err)
 	return w
+}
+
+// tinyPNG is a 2×2 picture.
+func tinyPNG() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	img.Set(1, 1, color.RGBA{R: 200, A: 255})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
 }

@@ -13,6 +13,7 @@ const (
 	kNullTime             // an instant or NULL
 	kDate                 // YYYY-MM-DD or NULL
 	kJSON                 // a JSON document (TEXT on SQLite, jsonb on PostgreSQL)
+	kBytes                // binary data, written as base64 (BLOB on SQLite, bytea on PostgreSQL)
 )
 
 // col is one column of a table as the dump writes it: its SQL name is its
@@ -69,7 +70,7 @@ var tables = []table{
 		c("description", kText), c("scope", kText), c("permissions", kJSON), c("builtin", kBool), c("created_at", kNullTime)}},
 	{name: "users", key: "id", cols: []col{c("id", kText), c("email", kText), c("name", kText), c("role", kText),
 		c("created_at", kTime), c("updated_at", kTime), c("created_by", kNullText), c("updated_by", kNullText),
-		c("disabled_at", kNullTime)},
+		c("disabled_at", kNullTime), c("time_zone", kText)},
 		// Secrets stay behind: loaded users get new passwords and set up
 		// their second factor again.
 		omitted: []string{"password_hash", "totp_secret", "totp_enabled_at", "totp_last_step", "webauthn_handle"}},
@@ -103,6 +104,36 @@ var tables = []table{
 				cols: []col{c("company_id", kText)}, flat: true, order: "x.position"},
 			tagsOf("contact_tags", "contact_id"),
 		}},
+	{name: "contact_photos", key: "contact_id", cols: []col{c("contact_id", kText), c("media_type", kText),
+		c("data", kBytes), c("updated_at", kTime)}},
+	// Pipelines and deals: a fresh database has the default "Sales"
+	// pipeline, which loading the dump's version of it replaces.
+	{name: "pipelines", key: "id", cols: []col{c("id", kText), c("name", kText), c("position", kInt),
+		c("currency", kText), c("created_at", kTime), c("updated_at", kTime), c("created_by", kNullText),
+		c("deleted_at", kNullTime)}},
+	{name: "pipeline_stages", key: "id", cols: []col{c("id", kText), c("pipeline_id", kText), c("name", kText),
+		c("position", kInt), c("probability", kInt), c("created_at", kTime), c("updated_at", kTime), c("deleted_at", kNullTime)}},
+	{name: "deals", key: "id", cols: []col{c("id", kText), c("name", kText), c("pipeline_id", kText), c("stage_id", kText),
+		c("amount", kInt), c("currency", kText), c("close_date", kDate), c("status", kText), c("lost_reason", kText),
+		c("closed_at", kNullTime), c("stage_entered_at", kTime), c("rank", kText), c("owner_id", kNullText),
+		c("company_id", kNullText), c("custom", kJSON), c("version", kInt), c("moved_version", kInt),
+		c("moved_at", kNullTime), c("moved_by", kNullText), c("created_at", kTime), c("updated_at", kTime),
+		c("created_by", kNullText), c("updated_by", kNullText), c("deleted_at", kNullTime)},
+		kids: []child{{field: "contact_ids", from: "deal_contacts x", fk: "x.deal_id", cols: []col{c("contact_id", kText)},
+			flat: true, order: "x.position"}}},
+	{name: "deal_stage_history", key: "id", cols: []col{c("id", kText), c("deal_id", kText), c("pipeline_id", kText),
+		c("stage_id", kText), c("entered_at", kTime), c("left_at", kNullTime), c("entered_by", kNullText)}},
+	{name: "products", key: "id", cols: []col{c("id", kText), c("name", kText), c("sort_name", kText), c("sku", kNullText),
+		c("price", kInt), c("currency", kText), c("active", kBool), c("description", kText), c("created_at", kTime),
+		c("updated_at", kTime), c("created_by", kNullText), c("updated_by", kNullText), c("deleted_at", kNullTime)}},
+	{name: "deal_products", key: "id", cols: []col{c("id", kText), c("deal_id", kText), c("product_id", kText),
+		c("position", kInt), c("quantity", kInt), c("unit_price", kInt), c("created_at", kTime)}},
+	{name: "orders", key: "id", cols: []col{c("id", kText), c("number", kInt), c("contact_id", kNullText),
+		c("company_id", kNullText), c("deal_id", kNullText), c("owner_id", kNullText), c("order_date", kDate),
+		c("status", kText), c("currency", kText), c("total", kInt), c("notes", kText), c("created_at", kTime),
+		c("updated_at", kTime), c("created_by", kNullText), c("updated_by", kNullText), c("deleted_at", kNullTime)}},
+	{name: "order_lines", key: "id", cols: []col{c("id", kText), c("order_id", kText), c("position", kInt),
+		c("product_id", kNullText), c("description", kText), c("quantity", kInt), c("unit_price", kInt), c("line_total", kInt)}},
 	{name: "activities", key: "id", cols: []col{c("id", kText), c("kind", kText), c("contact_id", kNullText),
 		c("company_id", kNullText), c("subject", kText), c("body", kText), c("pinned", kBool), c("occurred_at", kTime),
 		c("ends_at", kNullTime), c("outcome", kText), c("duration_seconds", kNullInt), c("direction", kText),
@@ -110,12 +141,21 @@ var tables = []table{
 		c("deleted_at", kNullTime)}},
 	{name: "events", key: "id", cols: []col{c("id", kText), c("occurred_at", kTime), c("kind", kText),
 		c("actor_id", kNullText), c("subject_type", kText), c("subject_id", kText), c("contact_id", kNullText),
-		c("company_id", kNullText), c("data", kJSON)}},
+		c("company_id", kNullText), c("deal_id", kNullText), c("data", kJSON)}},
 	{name: "consent_changes", key: "id", cols: []col{c("id", kText), c("contact_id", kText), c("channel", kText),
 		c("granted", kBool), c("source", kText), c("detail", kText), c("occurred_at", kTime), c("recorded_at", kTime),
 		c("recorded_by", kNullText)}},
 	{name: "saved_views", key: "id", cols: []col{c("id", kText), c("object", kText), c("name", kText),
 		c("owner_id", kText), c("shared", kBool), c("definition", kJSON), c("created_at", kTime), c("updated_at", kTime)}},
+	// Tasks come after everything they link to; an occurrence's previous
+	// one has a smaller (older) id, so it loads first.
+	{name: "tasks", key: "id", cols: []col{c("id", kText), c("title", kText), c("notes", kText), c("due_date", kDate),
+		c("due_time", kNullText), c("time_zone", kText), c("due_at", kNullTime), c("priority", kText),
+		c("assignee_id", kNullText), c("contact_id", kNullText), c("company_id", kNullText), c("deal_id", kNullText),
+		c("recurrence", kText), c("recur_interval", kInt), c("recur_until", kDate), c("recur_anchor", kDate),
+		c("previous_id", kNullText), c("remind_at", kNullTime), c("done_at", kNullTime), c("done_by", kNullText),
+		c("version", kInt), c("created_at", kTime), c("updated_at", kTime), c("created_by", kNullText),
+		c("updated_by", kNullText), c("deleted_at", kNullTime)}},
 }
 
 // tagsOf is the tag names of a record, in the order lists show them.
@@ -148,12 +188,25 @@ var notDumped = map[string]string{
 	"contact_companies":  "written inside contacts.jsonl",
 	"contact_tags":       "written inside contacts.jsonl",
 	"company_tags":       "written inside companies.jsonl",
+	"deal_contacts":      "written inside deals.jsonl",
+	"order_numbers":      "set on load from the highest order number",
 	"goose_db_version":   "migrations",
 	"river_job":          "the job queue",
 	"river_leader":       "the job queue",
 	"river_migration":    "the job queue",
+	"notifications":      "in-app notifications belong to the old site",
+	"task_digests":       "the record of digest emails the old site sent",
 	"river_notification": "the job queue",
 	"river_queue":        "the job queue",
 	"river_client":       "the job queue",
 	"river_client_queue": "the job queue",
+	"api_keys":           "API keys are secrets of the old site; create new ones",
+	"rate_limits":        "rate-limit buckets are short-lived",
+	"idempotency_keys":   "idempotent answers are kept for a day",
+
+	// Webhooks (internal/webhook).
+	"webhook_subscriptions": "webhooks hold signing secrets and point from the old site; subscribe again",
+	"webhook_deliveries":    "the delivery log belongs to the old site",
+	"webhook_attempts":      "the delivery log belongs to the old site",
+	"webhook_cursor":        "the dispatcher's position in the old site's events",
 }

@@ -13,7 +13,7 @@ import (
 // writeVCards writes one vCard per contact.
 func (x *ListExport) writeVCards(ctx context.Context, w *bufio.Writer) (int, error) {
 	n := 0
-	o := contact.StreamOptions{Lists: true}
+	o := contact.StreamOptions{Lists: true, Photos: true}
 	for _, d := range x.defs {
 		o.Custom = o.Custom || d.Type == customfield.URL
 	}
@@ -32,7 +32,8 @@ func (x *ListExport) writeVCards(ctx context.Context, w *bufio.Writer) (int, err
 
 // card is a contact as a vCard: names, every email and phone (the first
 // preferred), company, job title, address, birthday, tags as categories,
-// the values of URL custom fields, and the time of the last change.
+// the values of URL custom fields, the picture and the time of the last
+// change.
 func card(r *contact.ExportRow, defs []customfield.Field) vcard.Card {
 	c := vcard.Card{UID: r.ID, FullName: r.DisplayName, FirstName: r.FirstName, LastName: r.LastName,
 		Org: r.CompanyName, Title: r.JobTitle, Birthday: r.Birthday, Categories: r.Tags,
@@ -47,6 +48,9 @@ func card(r *contact.ExportRow, defs []customfield.Field) vcard.Card {
 	if r.Address != (record.Address{}) {
 		c.Addresses = []vcard.Address{{Street: r.Address.Street, City: r.Address.City, Region: r.Address.Region,
 			PostalCode: r.Address.PostalCode, Country: r.Address.Country}}
+	}
+	if r.Photo != nil {
+		c.Photo = &vcard.Photo{MediaType: r.Photo.MediaType, Data: r.Photo.Data}
 	}
 	for _, d := range defs {
 		if d.Type != customfield.URL {

@@ -133,7 +133,7 @@ func (s *Service) erase(ctx context.Context, tx *db.Tx, ids []string, e *Erasure
 			}
 		}
 	}
-	in, args := inList(ids, 0)
+	in, args := db.InList(ids, 0)
 	res, err := tx.ExecContext(ctx, `DELETE FROM activities WHERE contact_id IN (`+in+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("activities: %w", err)

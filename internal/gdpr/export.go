@@ -114,6 +114,9 @@ func (s *Service) Export(ctx context.Context, contactID string) (Export, error) 
 		if err != nil {
 			return x, fmt.Errorf("gdpr: export %s: %w", p.Name, err)
 		}
+		if v == nil {
+			continue
+		}
 		if x.Other == nil {
 			x.Other = map[string]any{}
 		}
@@ -238,21 +241,11 @@ func activities(ctx context.Context, q db.Querier, contactID string) ([]activity
 	return out, rows.Err()
 }
 
-// inList returns "$n+1, $n+2, ..." for ids and the arguments.
-func inList(ids []string, n int) (string, []any) {
-	ph := make([]string, len(ids))
-	args := make([]any, len(ids))
-	for i, x := range ids {
-		ph[i], args[i] = fmt.Sprintf("$%d", n+i+1), x
-	}
-	return strings.Join(ph, ", "), args
-}
-
 // personEvents is the condition that selects, in the events table named
 // by alias ("e." or ""), the events of the given contacts: on their
 // timeline or about them.
 func personEvents(alias string, ids []string) (string, []any) {
-	in, args := inList(ids, 0)
+	in, args := db.InList(ids, 0)
 	return `(` + alias + `contact_id IN (` + in + `) OR (` + alias + `subject_type = 'contact' AND ` +
 		alias + `subject_id IN (` + in + `)))`, args
 }

@@ -11,7 +11,10 @@ package gdpr
 
 import (
 	"context"
+	"database/sql"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/rapportcrm/rapport/internal/access"
@@ -72,7 +75,25 @@ func New(d *db.DB, contacts Contacts) *Service {
 	s := &Service{db: d, contacts: contacts}
 	s.Register(Part{Name: "consent",
 		Erase: consent.Erase})
+	// The picture goes with the person (its row is deleted with them).
+	s.Register(Part{Name: "photo", Export: exportPhoto})
 	return s
+}
+
+// exportPhoto is the person's picture as a data: URI, or nothing.
+func exportPhoto(ctx context.Context, q db.Querier, contactID string) (any, error) {
+	var mediaType string
+	var data []byte
+	err := q.QueryRowContext(ctx, `SELECT media_type, data FROM contact_photos WHERE contact_id = $1`, contactID).
+		Scan(&mediaType, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gdpr: photo: %w", err)
+	}
+	return map[string]string{"media_type": mediaType, "data_uri": "data:" + mediaType + ";base64," +
+		base64.StdEncoding.EncodeToString(data)}, nil
 }
 
 // Register adds a domain's part; the app calls it while it is wired up.

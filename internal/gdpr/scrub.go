@@ -38,7 +38,7 @@ const minNeedle = 3
 // emails and phone numbers (as typed and in E.164), also the emails and
 // phones their records held before a change.
 func identifiers(ctx context.Context, q db.Querier, ids []string) ([]string, error) {
-	in, args := inList(ids, 0)
+	in, args := db.InList(ids, 0)
 	var out []string
 	for _, query := range []string{
 		`SELECT display_name FROM contacts WHERE id IN (` + in + `)`,

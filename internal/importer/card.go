@@ -50,6 +50,11 @@ func cardInput(c vcard.Card, v *apperr.Validation) (contact.Input, string) {
 		tags := append([]string(nil), c.Categories...)
 		in.Tags = &tags
 	}
+	// A picture given inline is kept; one given as a link is not fetched
+	// (the server does not reach out to addresses a file names).
+	if c.Photo != nil && len(c.Photo.Data) > 0 {
+		in.Photo = &contact.Photo{MediaType: c.Photo.MediaType, Data: c.Photo.Data}
+	}
 	return in, strings.TrimSpace(c.Org)
 }
 

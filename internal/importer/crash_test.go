@@ -24,6 +24,7 @@ const (
 	envCrashDB     = "RAPPORT_IMPORT_CRASH_DB"
 	envCrashDir    = "RAPPORT_IMPORT_CRASH_DIR"
 	envCrashImport = "RAPPORT_IMPORT_CRASH_ID"
+	envCrashUndo   = "RAPPORT_IMPORT_CRASH_UNDO"
 )
 
 // TestImportCrashChild runs an import in a process the crash test kills.
@@ -40,7 +41,12 @@ func TestImportCrashChild(t *testing.T) {
 			users := user.NewService(d)
 			imp := importer.New(importer.Options{DB: d, Contacts: contact.NewService(d, users),
 				Companies: company.NewService(d, users), Users: users, Dir: os.Getenv(envCrashDir), Batch: 25})
-			_, err = imp.Run(access.WithActor(ctx, access.SystemActor), os.Getenv(envCrashImport), false, nil)
+			actx := access.WithActor(ctx, access.SystemActor)
+			if os.Getenv(envCrashUndo) != "" {
+				_, err = imp.Undo(actx, os.Getenv(envCrashImport))
+			} else {
+				_, err = imp.Run(actx, os.Getenv(envCrashImport), false, nil)
+			}
 		}
 	}
 	fmt.Fprintf(os.Stderr, "import child ended: %v\n", err)
@@ -78,35 +84,7 @@ func TestImportResumesAfterCrash(t *testing.T) {
 			if eng == db.Postgres {
 				raw = src.URL
 			}
-			cmd := exec.Command(os.Args[0], "-test.run=^TestImportCrashChild$")
-			cmd.Env = append(os.Environ(), envCrashDB+"="+raw, envCrashDir+"="+dir, envCrashImport+"="+im.ID)
-			var out strings.Builder
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan struct{})
-			go func() { cmd.Wait(); close(exited) }()
-			deadline := time.Now().Add(60 * time.Second)
-			var done int64
-			for {
-				if err := d.R.QueryRowContext(ctx, `SELECT rows_done FROM imports WHERE id = $1`, im.ID).Scan(&done); err != nil {
-					t.Fatal(err)
-				}
-				if done >= 200 || time.Now().After(deadline) {
-					break
-				}
-				select {
-				case <-exited:
-					t.Fatalf("the import process ended before it was killed (at row %d):\n%s", done, out.String())
-				case <-time.After(5 * time.Millisecond):
-				}
-			}
-			cmd.Process.Kill()
-			<-exited
-			if done >= rows {
-				t.Fatalf("the import finished (%d rows) before it could be killed", done)
-			}
+			killAt(t, d, raw, dir, im.ID, "", `SELECT rows_done FROM imports WHERE id = $1`, 200, rows)
 			var at int64
 			d.R.QueryRowContext(ctx, `SELECT rows_done FROM imports WHERE id = $1`, im.ID).Scan(&at)
 			t.Logf("killed at row %d of %d", at, rows)
@@ -124,6 +102,59 @@ func TestImportResumesAfterCrash(t *testing.T) {
 			if contacts != rows || distinct != rows || lines != rows {
 				t.Errorf("%d contacts (%d distinct emails), %d import rows; want %d of each", contacts, distinct, lines, rows)
 			}
+
+			// Undo dies part of the way too, and resumes: every contact
+			// is removed exactly once.
+			killAt(t, d, raw, dir, im.ID, "1", `SELECT undo_done FROM imports WHERE id = $1`, 400, rows)
+			d.R.QueryRowContext(ctx, `SELECT undo_done FROM imports WHERE id = $1`, im.ID).Scan(&at)
+			t.Logf("undo killed at row %d of %d", at, rows)
+			if im, err = imp.RunUndo(ctx, im.ID); err != nil {
+				t.Fatal(err)
+			}
+			var live, deleted, marked int
+			d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts WHERE deleted_at IS NULL`).Scan(&live)
+			d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE kind = 'contact.deleted'`).Scan(&deleted)
+			d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM import_rows WHERE import_id = $1 AND undo = 'removed'`, im.ID).Scan(&marked)
+			if im.Status != importer.Undone || im.Undo.Removed != rows || im.Undo.Done != rows || live != 0 || deleted != rows || marked != rows {
+				t.Errorf("resumed undo: %s, %+v; %d live contacts, %d deleted events, %d rows marked removed; want undone, %d removed once",
+					im.Status, im.Undo, live, deleted, marked, rows)
+			}
 		})
+	}
+}
+
+// killAt runs the import (or, with undo set, its undo) in a child process
+// and kills it once query (of the import's id) reads at least at, before
+// it reaches all.
+func killAt(t *testing.T, d *db.DB, raw, dir, importID, undo, query string, at, all int64) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestImportCrashChild$")
+	cmd.Env = append(os.Environ(), envCrashDB+"="+raw, envCrashDir+"="+dir, envCrashImport+"="+importID, envCrashUndo+"="+undo)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	deadline := time.Now().Add(60 * time.Second)
+	var done int64
+	for {
+		if err := d.R.QueryRowContext(context.Background(), query, importID).Scan(&done); err != nil {
+			t.Fatal(err)
+		}
+		if done >= at || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-exited:
+			t.Fatalf("the child process ended before it was killed (at row %d):\n%s", done, out.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	cmd.Process.Kill()
+	<-exited
+	if done >= all {
+		t.Fatalf("the child finished (%d rows) before it could be killed", done)
 	}
 }

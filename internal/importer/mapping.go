@@ -76,7 +76,7 @@ func checkMapping(object string, header, mapping []string, defs []customfield.Fi
 	fields := Fields(object, defs)
 	used := map[string]int{}
 	for i, k := range mapping {
-		if k == "" {
+		if k == "" || k == NewField {
 			continue
 		}
 		b := baseKey(k)
@@ -182,6 +182,8 @@ type lookups struct {
 	// owners maps a user's email and name (lower case) to their id, for
 	// exports whose owner column holds a name.
 	owners map[string]string
+	// region is the default region for phone numbers without a country code.
+	region string
 }
 
 // contactInput builds the contact a row describes. Problems found here

@@ -54,32 +54,35 @@ func (s *Service) Preview(ctx context.Context, importID string, n int) ([]Previe
 	// Rows need a checked mapping; a mapping the user is still fixing
 	// shows the rows without outcomes.
 	ready := s.ready(ctx, im) == nil
+	var results []rowResult
 	err = s.o.DB.WithTx(ctx, func(tx *db.Tx) error {
-		src := contact.ImportSource{ImportID: im.ID, File: im.FileName}
-		for _, it := range batch {
-			p := PreviewRow{Line: it.Line, Fields: slices.Clone(it.Raw)}
-			if it.Values != nil {
-				p.Fields = it.fields
-			}
-			res := rowResult{line: it.Line}
-			switch {
-			case it.Problem != nil:
-				res.outcome, res.problem = contact.Rejected, it.Problem
-			case ready:
-				if err := r.row(ctx, tx, im, it, src, &res); err != nil {
-					return err
-				}
-			}
-			p.Outcome = res.outcome
-			if res.problem != nil {
-				p.Problems = problemFields(res.problem)
-			}
-			out = append(out, p)
+		if !ready {
+			return errDryRun
+		}
+		var err error
+		if results, err = r.rows(ctx, tx, im, batch, 0); err != nil {
+			return err
 		}
 		return errDryRun
 	})
 	if !errors.Is(err, errDryRun) {
 		return nil, err
+	}
+	for i, it := range batch {
+		p := PreviewRow{Line: it.Line, Fields: slices.Clone(it.Raw)}
+		if it.Values != nil {
+			p.Fields = it.fields
+		}
+		switch {
+		case it.Problem != nil:
+			p.Outcome, p.Problems = contact.Rejected, problemFields(it.Problem)
+		case i < len(results):
+			p.Outcome = results[i].outcome
+			if results[i].problem != nil {
+				p.Problems = problemFields(results[i].problem)
+			}
+		}
+		out = append(out, p)
 	}
 	return out, nil
 }

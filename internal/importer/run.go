@@ -19,6 +19,8 @@ import (
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/event"
 	"github.com/rapportcrm/rapport/internal/jobs"
+	"github.com/rapportcrm/rapport/internal/phone"
+	"github.com/rapportcrm/rapport/internal/setting"
 )
 
 // Args is the job that runs one import.
@@ -111,9 +113,12 @@ type runner struct {
 	src   source
 	rowNo int64 // rows of src read so far
 	lk    *lookups
-	// dryEmails are the emails of contacts a dry run's earlier batches
-	// created (and rolled back), so later rows matching them count as
-	// matches, as they would in the real import.
+	// companies maps company names (lower case) to the company a row
+	// naming it was linked to, within the current batch's transaction.
+	companies map[string]string
+	// dryEmails are the emails ("e:…") and numbers ("p:…") of contacts
+	// a dry run's earlier batches created (and rolled back), so later rows
+	// matching them count as matches, as they would in the real import.
 	dryEmails map[string]bool
 }
 
@@ -238,16 +243,9 @@ func (r *runner) apply(ctx context.Context, im Import, batch []item, first int64
 	s := r.s
 	var results []rowResult
 	work := func(tx *db.Tx) error {
-		results = results[:0]
-		src := contact.ImportSource{ImportID: im.ID, File: im.FileName}
-		for i, it := range batch {
-			res := rowResult{rowNo: first + int64(i) + 1, line: it.Line, raw: it.Raw}
-			if it.Problem != nil {
-				res.outcome, res.problem = contact.Rejected, it.Problem
-			} else if err := r.row(ctx, tx, im, it, src, &res); err != nil {
-				return err
-			}
-			results = append(results, res)
+		var err error
+		if results, err = r.rows(ctx, tx, im, batch, first); err != nil {
+			return err
 		}
 		if im.DryRun {
 			return errDryRun
@@ -264,25 +262,66 @@ func (r *runner) apply(ctx context.Context, im Import, batch []item, first int64
 	return results, err
 }
 
-// row imports one row into res.
-func (r *runner) row(ctx context.Context, tx *db.Tx, im Import, it item, src contact.ImportSource, res *rowResult) error {
+// rows imports batch inside tx and says what each row came to; first is
+// the number of rows before the batch.
+func (r *runner) rows(ctx context.Context, tx *db.Tx, im Import, batch []item, first int64) ([]rowResult, error) {
+	r.companies = map[string]string{}
+	results := make([]rowResult, 0, len(batch))
+	src := contact.ImportSource{ImportID: im.ID, File: im.FileName}
+	var pending []contactRow
+	for i, it := range batch {
+		res := rowResult{rowNo: first + int64(i) + 1, line: it.Line, raw: it.Raw}
+		if it.Problem != nil {
+			res.outcome, res.problem = contact.Rejected, it.Problem
+		} else if im.Object == Companies {
+			if err := r.company(ctx, tx, im, it, src, &res); err != nil {
+				return nil, err
+			}
+		} else {
+			in, ok, err := r.contact(ctx, tx, im, it, src, &res)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				pending = append(pending, contactRow{result: len(results), in: in, note: it.Values.notes(), line: it.Line})
+			}
+		}
+		results = append(results, res)
+	}
+	return results, r.contacts(ctx, tx, im, pending, src, results)
+}
+
+// company imports one company row into res.
+func (r *runner) company(ctx context.Context, tx *db.Tx, im Import, it item, src contact.ImportSource, res *rowResult) error {
 	var v apperr.Validation
-	if im.Object == Companies {
-		in := companyInput(it.Values, *r.lk, &v)
-		if v.Err() != nil {
-			res.outcome, res.problem = contact.Rejected, v.Err()
-			return nil
-		}
-		out, err := r.s.o.Companies.ImportTx(ctx, tx, in, im.Mode, src)
-		if err != nil {
-			return err
-		}
-		res.outcome, res.recordID, res.problem = out.Outcome, out.ID, out.Problem
-		if out.Before != nil {
-			res.before = out.Before
-		}
+	in := companyInput(it.Values, *r.lk, &v)
+	if v.Err() != nil {
+		res.outcome, res.problem = contact.Rejected, v.Err()
 		return nil
 	}
+	out, err := r.s.o.Companies.ImportTx(ctx, tx, in, im.Mode, src)
+	if err != nil {
+		return err
+	}
+	res.outcome, res.recordID, res.problem = out.Outcome, out.ID, out.Problem
+	if out.Before != nil {
+		res.before = out.Before
+	}
+	return nil
+}
+
+// contactRow is a row handed to the contact service with the batch.
+type contactRow struct {
+	result int // index in the batch's results
+	in     contact.Input
+	note   string
+	line   int
+}
+
+// contact turns one contact row into the contact service's input, or
+// fills res when the row ends here (rejected, or matched in a dry run).
+func (r *runner) contact(ctx context.Context, tx *db.Tx, im Import, it item, src contact.ImportSource, res *rowResult) (contact.Input, bool, error) {
+	var v apperr.Validation
 	var in contact.Input
 	var companyName string
 	if it.Card != nil {
@@ -292,22 +331,22 @@ func (r *runner) row(ctx context.Context, tx *db.Tx, im Import, it item, src con
 	}
 	if v.Err() != nil {
 		res.outcome, res.problem = contact.Rejected, v.Err()
-		return nil
+		return in, false, nil
 	}
 	if note := it.Values.notes(); note != "" && r.s.o.Activities != nil {
 		if err := activity.CheckNote(note); err != nil {
 			res.outcome, res.problem = contact.Rejected, err
-			return nil
+			return in, false, nil
 		}
 	}
 	if companyName != "" {
-		cid, _, err := r.s.o.Companies.ForImportTx(ctx, tx, companyName, src)
+		cid, err := r.companyFor(ctx, tx, companyName, src)
 		if pv := apperr.AsValidation(err); pv != nil {
 			res.outcome, res.problem = contact.Rejected, pv
-			return nil
+			return in, false, nil
 		}
 		if err != nil {
-			return err
+			return in, false, err
 		}
 		in.CompanyIDs = &[]string{cid}
 	}
@@ -316,31 +355,56 @@ func (r *runner) row(ctx context.Context, tx *db.Tx, im Import, it item, src con
 		if im.Mode == contact.ImportSkip {
 			res.outcome = contact.Skipped
 		}
+		return in, false, nil
+	}
+	return in, true, nil
+}
+
+// companyFor returns the company a contact row names, found or created,
+// remembering names within the batch's transaction.
+func (r *runner) companyFor(ctx context.Context, tx *db.Tx, name string, src contact.ImportSource) (string, error) {
+	key := strings.ToLower(strings.TrimSpace(name))
+	if cid, ok := r.companies[key]; ok {
+		return cid, nil
+	}
+	cid, _, err := r.s.o.Companies.ForImportTx(ctx, tx, name, src)
+	if err == nil {
+		r.companies[key] = cid
+	}
+	return cid, err
+}
+
+// contacts runs the batch's contact rows through the contact service
+// together and adds their notes.
+func (r *runner) contacts(ctx context.Context, tx *db.Tx, im Import, rows []contactRow, src contact.ImportSource, results []rowResult) error {
+	if len(rows) == 0 {
 		return nil
 	}
-	out, err := r.s.o.Contacts.ImportTx(ctx, tx, in, im.Mode, src)
+	ins := make([]contact.Input, len(rows))
+	for i, row := range rows {
+		ins[i] = row.in
+	}
+	outs, err := r.s.o.Contacts.ImportBatchTx(ctx, tx, ins, im.Mode, src)
 	if err != nil {
 		return err
 	}
-	if im.DryRun && out.Outcome == contact.Created && in.Emails != nil {
-		if r.dryEmails == nil {
-			r.dryEmails = map[string]bool{}
+	for i, row := range rows {
+		out, res := outs[i], &results[row.result]
+		res.outcome, res.recordID, res.problem = out.Outcome, out.ID, out.Problem
+		if out.Before != nil {
+			res.before = out.Before
 		}
-		for _, e := range *in.Emails {
-			r.dryEmails[strings.ToLower(strings.TrimSpace(e.Address))] = true
+		if im.DryRun && out.Outcome == contact.Created {
+			r.rememberDry(row.in)
 		}
-	}
-	res.outcome, res.recordID, res.problem = out.Outcome, out.ID, out.Problem
-	if out.Before != nil {
-		res.before = out.Before
-	}
-	if note := it.Values.notes(); note != "" && r.s.o.Activities != nil && (out.Outcome == contact.Created || out.Outcome == contact.Updated) {
-		companyID := ""
-		if in.CompanyIDs != nil && len(*in.CompanyIDs) > 0 {
-			companyID = (*in.CompanyIDs)[0]
-		}
-		if _, err := r.s.o.Activities.NoteTx(ctx, tx, out.ID, companyID, note); err != nil {
-			return fmt.Errorf("importer: note of line %d: %w", it.Line, err)
+		if row.note != "" && r.s.o.Activities != nil && (out.Outcome == contact.Created || out.Outcome == contact.Updated) {
+			companyID := ""
+			if row.in.CompanyIDs != nil && len(*row.in.CompanyIDs) > 0 {
+				companyID = (*row.in.CompanyIDs)[0]
+			}
+			if _, err := r.s.o.Activities.NoteTx(ctx, tx, out.ID, companyID, row.note); err != nil {
+				return fmt.Errorf("importer: note of line %d: %w", row.line, err)
+			}
 		}
 	}
 	return nil
@@ -480,7 +544,11 @@ func (s *Service) lookups(ctx context.Context) (lookups, error) {
 	if err != nil {
 		return lookups{}, err
 	}
-	lk := lookups{owners: map[string]string{}}
+	region, err := setting.Region(ctx, s.o.DB.R)
+	if err != nil {
+		return lookups{}, err
+	}
+	lk := lookups{owners: map[string]string{}, region: region}
 	for _, u := range users {
 		if u.DisabledAt.IsZero() {
 			if _, taken := lk.owners[strings.ToLower(u.Name)]; !taken {
@@ -496,14 +564,41 @@ func (s *Service) lookups(ctx context.Context) (lookups, error) {
 	return lk, nil
 }
 
-// matchesDry reports whether a dry run's earlier batch created a contact
-// with one of in's emails.
-func (r *runner) matchesDry(in contact.Input) bool {
-	if in.Emails == nil {
-		return false
+// dryKeys are the keys a contact row matches by, as the import matches:
+// its emails, then its phone numbers in E.164.
+func (r *runner) dryKeys(in contact.Input) []string {
+	var keys []string
+	if in.Emails != nil {
+		for _, e := range *in.Emails {
+			keys = append(keys, "e:"+strings.ToLower(strings.TrimSpace(e.Address)))
+		}
 	}
-	for _, e := range *in.Emails {
-		if r.dryEmails[strings.ToLower(strings.TrimSpace(e.Address))] {
+	if in.Phones != nil {
+		for _, p := range *in.Phones {
+			if e164, err := phone.Normalise(strings.TrimSpace(p.Number), r.lk.region); err == nil {
+				keys = append(keys, "p:"+e164)
+			}
+		}
+	}
+	return keys
+}
+
+// rememberDry notes a contact a dry run's batch created (and rolled back),
+// so that later rows matching it count as matches, as in the real import.
+func (r *runner) rememberDry(in contact.Input) {
+	if r.dryEmails == nil {
+		r.dryEmails = map[string]bool{}
+	}
+	for _, k := range r.dryKeys(in) {
+		r.dryEmails[k] = true
+	}
+}
+
+// matchesDry reports whether a dry run's earlier batch created a contact
+// with one of in's emails or phone numbers.
+func (r *runner) matchesDry(in contact.Input) bool {
+	for _, k := range r.dryKeys(in) {
+		if r.dryEmails[k] {
 			return true
 		}
 	}

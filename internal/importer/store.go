@@ -14,19 +14,23 @@ import (
 
 const importColumns = `id, object, format, file_name, file_size, file_sha256, encoding, delimiter, header, mapping,
 	mode, dry_run, status, rows_done, bytes_done, created_count, updated_count, skipped_count, rejected_count,
-	error, created_by, created_at, updated_at, started_at, finished_at`
+	error, created_by, created_at, updated_at, started_at, finished_at, undo_total, undo_done, undo_removed,
+	undo_restored, undo_left, undo_cursor, undone_by, undo_started_at`
 
 func scanImport(row interface{ Scan(...any) error }) (Import, error) {
 	var im Import
 	var header, mapping, mode, status string
-	var createdBy sql.NullString
-	var created, updated, started, finished db.Time
+	var createdBy, undoneBy sql.NullString
+	var cursor sql.NullInt64
+	var created, updated, started, finished, undoStarted db.Time
 	err := row.Scan(&im.ID, &im.Object, &im.Format, &im.FileName, &im.FileSize, &im.SHA256, &im.Encoding, &im.Delimiter,
 		&header, &mapping, &mode, &im.DryRun, &status, &im.RowsDone, &im.BytesDone, &im.Created, &im.Updated, &im.Skipped,
-		&im.Rejected, &im.Error, &createdBy, &created, &updated, &started, &finished)
+		&im.Rejected, &im.Error, &createdBy, &created, &updated, &started, &finished, &im.Undo.Total, &im.Undo.Done,
+		&im.Undo.Removed, &im.Undo.Restored, &im.Undo.LeftAlone, &cursor, &undoneBy, &undoStarted)
 	if err != nil {
 		return im, err
 	}
+	im.Undo.cursor, im.Undo.By, im.Undo.StartedAt = cursor.Int64, undoneBy.String, undoStarted.Time
 	im.Mode, im.Status, im.CreatedBy = contact.ImportMode(mode), Status(status), createdBy.String
 	im.CreatedAt, im.UpdatedAt, im.StartedAt, im.FinishedAt = created.Time, updated.Time, started.Time, finished.Time
 	if err := json.Unmarshal([]byte(header), &im.Header); err != nil {

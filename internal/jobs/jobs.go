@@ -69,6 +69,12 @@ type Options struct {
 	// FetchPollInterval is the fallback interval between polls for new jobs
 	// (River's default is 1 s); tests shorten it.
 	FetchPollInterval time.Duration
+	// Queues are further queues beside the default one, each with how
+	// many of its jobs this process runs at once, so that one kind of job
+	// (webhook deliveries waiting on slow receivers) cannot take every
+	// worker from the others. A job inserted into a queue no process
+	// works is never run.
+	Queues map[string]int
 }
 
 // Queue is a River client on the engine of the database it was made for.
@@ -138,6 +144,12 @@ func config(opts Options) (*river.Config, error) {
 	cfg.PeriodicJobs = opts.Periodic
 	cfg.Queues = map[string]river.QueueConfig{
 		river.QueueDefault: {MaxWorkers: cmp.Or(opts.MaxWorkers, DefaultMaxWorkers)},
+	}
+	for name, n := range opts.Queues {
+		if name == river.QueueDefault || n < 1 {
+			return nil, fmt.Errorf("jobs: queue %q with %d workers", name, n)
+		}
+		cfg.Queues[name] = river.QueueConfig{MaxWorkers: n}
 	}
 	return cfg, nil
 }

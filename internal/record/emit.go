@@ -19,9 +19,14 @@ type Subject struct {
 
 // Emit records "<kind>.<verb>" about s inside tx.
 func (s Subject) Emit(ctx context.Context, tx *db.Tx, actorID, verb string, data any) error {
-	_, err := event.Record(ctx, tx, event.Event{Kind: string(s.Kind) + "." + verb, ActorID: actorID,
-		SubjectType: string(s.Kind), SubjectID: s.ID, ContactID: s.ContactID, CompanyID: s.CompanyID, Data: data})
+	_, err := event.Record(ctx, tx, s.Event(actorID, verb, data))
 	return err
+}
+
+// Event is the event Emit records, for writing many with event.RecordBatch.
+func (s Subject) Event(actorID, verb string, data any) event.Event {
+	return event.Event{Kind: string(s.Kind) + "." + verb, ActorID: actorID,
+		SubjectType: string(s.Kind), SubjectID: s.ID, ContactID: s.ContactID, CompanyID: s.CompanyID, Data: data}
 }
 
 // EmitTags records one tagged or untagged event per tag.

@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -119,21 +120,27 @@ func SetTags(ctx context.Context, tx *db.Tx, k Kind, id string, names []string) 
 }
 
 // TagsByID returns the tag names of many records of one kind with one
-// query, by record id; records without tags are absent.
-func TagsByID(ctx context.Context, q db.Querier, k Kind, ids []string) (map[string][]string, error) {
+// query, by record id; records without tags are absent. The ids go in as
+// one parameter (a JSON array on SQLite, an array on PostgreSQL), which
+// both engines bind and plan faster than a list of placeholders.
+func TagsByID(ctx context.Context, q db.Querier, engine db.Engine, k Kind, ids []string) (map[string][]string, error) {
 	out := map[string][]string{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	table, col := k.tagTable()
-	ph := make([]string, len(ids))
-	args := make([]any, len(ids))
-	for i, x := range ids {
-		ph[i] = fmt.Sprintf("$%d", i+1)
-		args[i] = x
+	in, arg := `IN (SELECT value FROM json_each($1))`, any(nil)
+	if engine == db.Postgres {
+		in, arg = `= ANY($1::uuid[])`, ids
+	} else {
+		b, err := json.Marshal(ids)
+		if err != nil {
+			return nil, err
+		}
+		arg = string(b)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT x.`+col+`, t.name FROM `+table+` x JOIN tags t ON t.id = x.tag_id
-		WHERE x.`+col+` IN (`+strings.Join(ph, ", ")+`) ORDER BY t.name_lower`, args...)
+		WHERE x.`+col+` `+in+` ORDER BY t.name_lower`, arg)
 	if err != nil {
 		return nil, fmt.Errorf("record: tags of page: %w", err)
 	}

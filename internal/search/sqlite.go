@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -23,20 +22,6 @@ import (
 // It is a no-op read of the unique index once the kind exists.
 const registerKindSQL = `INSERT INTO search_kinds (name)
 SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM search_kinds WHERE name = $1)`
-
-// upsertDocSQLite numbers a new document one past the highest number of
-// its kind (a reverse seek on the primary key) or keeps the number of the
-// existing one.
-const upsertDocSQLite = `INSERT INTO search_docs (doc, kind, ref_id, title, subtitle)
-SELECT coalesce(
-        (SELECT doc FROM search_docs
-         WHERE doc > k.code << 40 AND doc < (k.code + 1) << 40
-         ORDER BY doc DESC LIMIT 1),
-        k.code << 40) + 1,
-    k.name, $2, $3, $4
-FROM search_kinds k WHERE k.name = $1
-ON CONFLICT (kind, ref_id) DO UPDATE SET title = excluded.title, subtitle = excluded.subtitle
-RETURNING doc`
 
 // selectSQLite reads the newest matches of one kind. CROSS JOIN keeps
 // search_fts as the outer loop, so FTS5 consumes the rowid range, the
@@ -60,53 +45,96 @@ SELECT value ->> 0, value ->> 1 FROM json_each($1)`
 // batchSQLite bounds the documents whose tokens go in one statement.
 const batchSQLite = 1000
 
-// preparer is what *sql.DB, *sql.Tx and *db.Tx offer to reuse a statement.
-type preparer interface {
-	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
-}
+// upsertDocsSQLite numbers many documents of one kind in one statement:
+// new ones count up from $2, the kind's highest number, in the order of
+// the JSON array $3 of [ref_id, title, subtitle]; existing ones keep
+// their number.
+const upsertDocsSQLite = `INSERT INTO search_docs (doc, kind, ref_id, title, subtitle)
+SELECT $2 + j.key + 1, $1, j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each($3) j WHERE true
+ON CONFLICT (kind, ref_id) DO UPDATE SET title = excluded.title, subtitle = excluded.subtitle
+RETURNING ref_id, doc`
+
+// topDocSQLite reads a kind's code and highest document number (a
+// reverse seek on the primary key).
+const topDocSQLite = `SELECT k.code, (SELECT doc FROM search_docs
+    WHERE doc > k.code << 40 AND doc < (k.code + 1) << 40 ORDER BY doc DESC LIMIT 1)
+FROM search_kinds k WHERE k.name = $1`
 
 func indexSQLite(ctx context.Context, q db.Querier, docs []Doc) error {
 	docs = lastOfEach(docs)
 	var kinds []string
+	byKind := map[string][]Doc{}
 	for _, d := range docs {
-		if !slices.Contains(kinds, d.Kind) {
+		if _, ok := byKind[d.Kind]; !ok {
 			kinds = append(kinds, d.Kind)
-			if _, err := q.ExecContext(ctx, registerKindSQL, d.Kind); err != nil {
+		}
+		byKind[d.Kind] = append(byKind[d.Kind], d)
+	}
+	for _, k := range kinds {
+		if _, err := q.ExecContext(ctx, registerKindSQL, k); err != nil {
+			return err
+		}
+		for list := byKind[k]; len(list) > 0; {
+			n := min(len(list), batchSQLite)
+			if err := indexChunkSQLite(ctx, q, k, list[:n]); err != nil {
 				return err
 			}
+			list = list[n:]
 		}
-	}
-	upsert := func(d Doc) *sql.Row {
-		return q.QueryRowContext(ctx, upsertDocSQLite, d.Kind, d.ID, d.Title, d.Subtitle)
-	}
-	if p, ok := q.(preparer); ok && len(docs) > 1 {
-		stmt, err := p.PrepareContext(ctx, upsertDocSQLite)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		upsert = func(d Doc) *sql.Row { return stmt.QueryRowContext(ctx, d.Kind, d.ID, d.Title, d.Subtitle) }
-	}
-	for len(docs) > 0 {
-		n := min(len(docs), batchSQLite)
-		rows := make([][2]any, n)
-		for i, d := range docs[:n] {
-			var doc int64
-			if err := upsert(d).Scan(&doc); err != nil {
-				return fmt.Errorf("%s %s: %w", d.Kind, d.ID, err)
-			}
-			rows[i] = [2]any{doc, strings.Join(docWords(d), " ")}
-		}
-		b, err := json.Marshal(rows)
-		if err != nil {
-			return err
-		}
-		if _, err := q.ExecContext(ctx, insertFTSSQLite, string(b)); err != nil {
-			return err
-		}
-		docs = docs[n:]
 	}
 	return nil
+}
+
+// indexChunkSQLite indexes documents of one kind with two statements.
+func indexChunkSQLite(ctx context.Context, q db.Querier, kind string, docs []Doc) error {
+	var code int64
+	var top sql.NullInt64
+	if err := q.QueryRowContext(ctx, topDocSQLite, kind).Scan(&code, &top); err != nil {
+		return fmt.Errorf("kind %s: %w", kind, err)
+	}
+	base := code << 40
+	if top.Valid {
+		base = top.Int64
+	}
+	meta := make([][3]string, len(docs))
+	for i, d := range docs {
+		meta[i] = [3]string{d.ID, d.Title, d.Subtitle}
+	}
+	b, err := json.Marshal(meta)
+	if err != nil {
+		return err
+	}
+	rows, err := q.QueryContext(ctx, upsertDocsSQLite, kind, base, string(b))
+	if err != nil {
+		return err
+	}
+	numbers := make(map[string]int64, len(docs))
+	for rows.Next() {
+		var ref string
+		var doc int64
+		if err := rows.Scan(&ref, &doc); err != nil {
+			rows.Close()
+			return err
+		}
+		numbers[ref] = doc
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	words := make([][2]any, len(docs))
+	for i, d := range docs {
+		doc, ok := numbers[d.ID]
+		if !ok {
+			return fmt.Errorf("%s %s: no document number", d.Kind, d.ID)
+		}
+		words[i] = [2]any{doc, strings.Join(docWords(d), " ")}
+	}
+	if b, err = json.Marshal(words); err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, insertFTSSQLite, string(b))
+	return err
 }
 
 func removeSQLite(ctx context.Context, q db.Querier, kind, recordID string) error {

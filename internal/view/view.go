@@ -121,8 +121,8 @@ func (s *Service) Save(ctx context.Context, schema *query.Schema, v View) (View,
 	if v.Name == "" {
 		val.Add("name", "Give the view a name.")
 	}
-	if v.Object != "contact" && v.Object != "company" {
-		val.Add("object", "Choose contacts or companies.")
+	if v.Object != "contact" && v.Object != "company" && v.Object != "deal" {
+		val.Add("object", "Choose contacts, companies or deals.")
 	}
 	if _, _, err := query.Compile(query.Options{Schema: schema, Engine: s.db.Engine}, v.Definition.Filter); err != nil {
 		val.Merge(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/markdown"
+	"github.com/rapportcrm/rapport/internal/order"
 	"github.com/rapportcrm/rapport/internal/phone"
 )
 
@@ -45,6 +46,8 @@ func templateFuncs() template.FuncMap {
 			}
 			return t.Format("2 Jan 2006")
 		},
+		// statusLabel writes an order's status for people.
+		"statusLabel": order.StatusLabel,
 	}
 }
 

@@ -82,6 +82,8 @@ func importStatusLabel(im importer.Import) string {
 		return "Stopped by an error"
 	case importer.Canceled:
 		return "Canceled"
+	case importer.Undoing:
+		return "Undoing"
 	case importer.Undone:
 		return "Undone"
 	}
@@ -99,9 +101,15 @@ type importRow struct {
 // importCounts are an import's counts, for templates.
 type importCounts struct {
 	Rows, Created, Updated, Skipped, Rejected int
+	// While undoing: records removed, restored and left alone.
+	Removed, Restored, Left int
 }
 
 func importCountsOf(im importer.Import) importCounts {
+	if im.Status == importer.Undoing {
+		return importCounts{Rows: int(im.Undo.Done), Removed: int(im.Undo.Removed), Restored: int(im.Undo.Restored),
+			Left: int(im.Undo.LeftAlone)}
+	}
 	return importCounts{Rows: int(im.RowsDone), Created: int(im.Created), Updated: int(im.Updated), Skipped: int(im.Skipped),
 		Rejected: int(im.Rejected)}
 }
@@ -279,9 +287,11 @@ type importPreviewRow struct {
 
 // importLive is the progress or outcome of a started import.
 type importLive struct {
-	ID            string
-	Finished      bool
-	DryRun        bool
+	ID       string
+	Finished bool
+	DryRun   bool
+	// Undo shows an undo's progress instead of the import's.
+	Undo          bool
 	Percent       int
 	RowsPerSecond int
 	N             importCounts
@@ -323,8 +333,9 @@ type importView struct {
 
 // importUndoView is what undoing did.
 type importUndoView struct {
-	Removed, Restored int
-	LeftAlone         []importLeftAlone
+	Removed, Restored, Left int
+	// LeftAlone are the first records left alone (Left counts them all).
+	LeftAlone []importLeftAlone
 }
 
 type importLeftAlone struct {
@@ -370,11 +381,23 @@ func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	v.CanUndo = !im.DryRun && (im.Status == importer.Done || im.Status == importer.Canceled || im.Status == importer.Failed) && im.RowsDone > 0
+	if im.Status == importer.Undone && v.Undo == nil {
+		u, err := s.importUndone(r.Context(), im)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v.Undo = u
+	}
 	v.CanAgain = im.DryRun && im.Status == importer.Done
 	s.render(w, r, status, "import", v)
 }
 
 func importLiveOf(im importer.Import) importLive {
+	if im.Status == importer.Undoing {
+		return importLive{ID: im.ID, Undo: true, Percent: im.Undo.Percent(), N: importCountsOf(im),
+			StatusLabel: importStatusLabel(im)}
+	}
 	return importLive{ID: im.ID, Finished: im.Finished(), DryRun: im.DryRun, Percent: im.Percent(),
 		RowsPerSecond: int(im.RowsPerSecond() + 0.5), N: importCountsOf(im), StatusLabel: importStatusLabel(im), Error: im.Error}
 }
@@ -473,6 +496,8 @@ func (s *Server) importMapping(ctx context.Context, v *importView) error {
 	for i, r := range rows {
 		sample[i] = r.Fields
 	}
+	actor, _ := access.ActorFrom(ctx)
+	canAddFields := access.Allowed(actor, access.CustomFields, access.Create)
 	var previewCols []int
 	for i, h := range im.Header {
 		mapped := ""
@@ -485,6 +510,14 @@ func (s *Server) importMapping(ctx context.Context, v *importView) error {
 			sel := importSameField(f, mapped)
 			known = known || sel
 			c.Fields = append(c.Fields, importFieldChoice{Key: f.Key, Label: f.Label, Selected: sel})
+		}
+		if canAddFields {
+			label := "New custom field"
+			if strings.TrimSpace(h) != "" {
+				label += " “" + strings.TrimSpace(h) + "”"
+			}
+			c.Fields = append(c.Fields, importFieldChoice{Key: importer.NewField, Label: label, Selected: mapped == importer.NewField})
+			known = known || mapped == importer.NewField
 		}
 		if !known {
 			// Keep a field that no longer exists, so the message beside
@@ -720,9 +753,8 @@ func (s *Server) importAgain(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) importUndo(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	id := r.PathValue("id")
-	res, err := s.imports.Undo(ctx, id)
+	_, err := s.imports.Undo(r.Context(), id)
 	if v := apperr.AsValidation(err); v != nil && v.For("status") != "" {
 		s.redirect(w, r, "/imports/"+id, v.For("status"))
 		return
@@ -731,20 +763,28 @@ func (s *Server) importUndo(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	im, err := s.imports.Get(ctx, id)
+	// The page shows the undo's progress, then what it did.
+	http.Redirect(w, r, "/imports/"+id, http.StatusSeeOther)
+}
+
+// undoneShown bounds the records an undone import's page lists as left alone.
+const undoneShown = 100
+
+// importUndone is what undoing im did, with the first records it left alone.
+func (s *Server) importUndone(ctx context.Context, im importer.Import) (*importUndoView, error) {
+	u := &importUndoView{Removed: int(im.Undo.Removed), Restored: int(im.Undo.Restored), Left: int(im.Undo.LeftAlone)}
+	list, err := s.imports.LeftAloneList(ctx, im.ID, undoneShown)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
-	u := &importUndoView{Removed: res.Removed, Restored: res.Restored}
 	base := "/contacts/"
 	if im.Object == importer.Companies {
 		base = "/companies/"
 	}
-	for _, la := range res.LeftAlone {
+	for _, la := range list {
 		u.LeftAlone = append(u.LeftAlone, importLeftAlone{Link: base + la.RecordID, Reason: la.Reason})
 	}
-	s.renderImport(w, r, http.StatusOK, importView{Import: im, Undo: u})
+	return u, nil
 }
 
 // importRejected serves the rejected rows as CSV: the file's columns, the

@@ -51,7 +51,10 @@ func TestBrowserImportWizard(t *testing.T) {
 			e := newImpEnv(t, d, impOptions{idle: true, batch: 1})
 			ctx := browsertest.New(t, size.width, size.height)
 			file := filepath.Join(t.TempDir(), "google.csv")
-			if err := os.WriteFile(file, []byte(impGoogle), 0o644); err != nil {
+			// A column no field takes, which the user makes a new custom field.
+			body := strings.Replace(impGoogle, "Organization Title\r\n", "Organization Title,Tier\r\n", 1)
+			body = strings.Replace(body, "Countess\r\n", "Countess,Gold\r\n", 1)
+			if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			downloads := t.TempDir()
@@ -95,6 +98,13 @@ func TestBrowserImportWizard(t *testing.T) {
 					t.Errorf("%s = %q, want %q", sel, got, want)
 				}
 			}
+			if got := recEval[string](ctx, t, `document.getElementById("mapping[6]").value`); got != "" {
+				t.Errorf("the Tier column is mapped to %q, want left out", got)
+			}
+			if got := recEval[string](ctx, t, `document.querySelector('#mapping\\[6\\] option[value="new"]').textContent`); got != "New custom field “Tier”" {
+				t.Errorf("the new-field choice reads %q", got)
+			}
+			recRun(ctx, t, "make Tier a new custom field", chromedp.SetValue(css(`select[name="mapping[6]"]`), "new"))
 			wide("mapping")
 			recShot(ctx, t, "import-"+size.name+"-mapping")
 
@@ -115,6 +125,11 @@ func TestBrowserImportWizard(t *testing.T) {
 			}
 			wide("result")
 			recShot(ctx, t, "import-"+size.name+"-result")
+			var custom string
+			if err := d.R.QueryRowContext(t.Context(), `SELECT c.custom FROM contacts c JOIN custom_fields f ON f.key = 'tier'
+				WHERE c.display_name = 'Ada Lovelace'`).Scan(&custom); err != nil || !strings.Contains(custom, `"tier":"Gold"`) {
+				t.Errorf("Ada's custom values = %q, %v; want the new Tier field set to Gold", custom, err)
+			}
 
 			recRun(ctx, t, "download the rejected rows", chromedp.Click(css("[data-import-rejected]")))
 			var report []byte

@@ -85,6 +85,7 @@ func newImpEnv(t *testing.T, d *db.DB, o impOptions) *impEnv {
 			Dir: filepath.Join(cfg.DataDir, "imports"), Batch: o.batch})
 		ws := river.NewWorkers()
 		river.AddWorker(ws, importer.NewWorker(imp))
+		river.AddWorker(ws, importer.NewUndoWorker(imp))
 		q, err := jobs.New(d, jobs.Options{Workers: ws, Logger: quiet, FetchPollInterval: 50 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
@@ -335,7 +336,9 @@ func TestImportWizard(t *testing.T) {
 		if _, err := e.contacts.Update(e.ctx, grace, contact.Input{JobTitle: fixture.Ptr("Admiral")}); err != nil {
 			t.Fatal(err)
 		}
-		undo := e.post("/imports/"+id+"/undo", nil)
+		e.post("/imports/"+id+"/undo", nil).expect(t, 303, "/imports/"+id)
+		e.wait(id)
+		undo := e.get("/imports/" + id)
 		undo.expect(t, 200, "", "Undone:", "2 records removed", "1 record was left alone", `href="/contacts/`+grace+`"`, "after the import")
 		if n := e.countContacts(); n != 1 {
 			t.Errorf("%d contacts after undo, want 1 (Grace)", n)

@@ -70,7 +70,7 @@ func (l *lists) export(w http.ResponseWriter, r *http.Request, x *export.Service
 
 // CanExport reports whether the signed-in user may export this list.
 func (v *listView) CanExport() bool {
-	return v.User != nil && access.Allowed(v.User.Actor(), v.Kind.perm, access.Export)
+	return v.User != nil && !v.Kind.listOnly && access.Allowed(v.User.Actor(), v.Kind.perm, access.Export)
 }
 
 // ExportURL is the address of this list's export in format ("csv" or

@@ -274,7 +274,7 @@ func (l *lists) fillMenus(r *http.Request, k *listKind, v *listView, users map[s
 	if v.ViewName == "" && v.Current != nil {
 		v.ViewName, v.ViewShared = v.Current.Name, v.Current.Shared
 	}
-	v.CanBulk = access.Allowed(actor, k.perm, access.Update)
+	v.CanBulk = !k.listOnly && access.Allowed(actor, k.perm, access.Update)
 	v.CanCreate = access.Allowed(actor, k.perm, access.Create)
 	if v.CanBulk {
 		for id, name := range users {

@@ -50,7 +50,25 @@ type listKind struct {
 	// fetch reads one page; each row's cells follow cols.
 	fetch func(ctx context.Context, req query.Request, cols []listColumn, fx *listCellFormat) (listRows, error)
 	count func(ctx context.Context, f query.Group, limit int) (int, bool, error)
+	// listOnly lists without bulk actions, export or import (deals);
+	// newPath is its new-record page when that is not Path + "/new".
+	listOnly bool
+	newPath  string
 }
+
+// NewPath is the address of the kind's new-record form.
+func (k *listKind) NewPath() string {
+	if k.newPath != "" {
+		return k.newPath
+	}
+	return k.Path + "/new"
+}
+
+// Importable reports whether the import wizard takes this kind.
+func (k *listKind) Importable() bool { return !k.listOnly }
+
+// HasDuplicates reports whether the kind has a duplicates page.
+func (k *listKind) HasDuplicates() bool { return !k.listOnly }
 
 // listRows is one fetched page.
 type listRows struct {
@@ -109,6 +127,9 @@ func (l *lists) companyKind() *listKind {
 func (l *lists) kindOf(object string) *listKind {
 	if object == "company" {
 		return l.companyKind()
+	}
+	if object == "deal" {
+		return l.dealKind()
 	}
 	return l.contactKind()
 }

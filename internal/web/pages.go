@@ -30,13 +30,17 @@ type navItem struct {
 var navItems = []navItem{
 	{Label: "Contacts", Path: "/contacts", Ready: true, Description: "People and their timeline: notes, calls, meetings, emails and everything else that happened with them."},
 	{Label: "Companies", Path: "/companies", Ready: true, Description: "Organisations, their people and the combined timeline of everyone who works there."},
-	{Label: "Deals", Path: "/deals", Description: "Deals in several pipelines on a kanban board, with forecasts."},
-	{Label: "Tasks", Path: "/tasks", Description: "Tasks and reminders, synced to phones over CalDAV."},
+	{Label: "Deals", Path: "/deals", Ready: true, Description: "Deals in several pipelines on a kanban board, with forecasts."},
+	{Label: "Tasks", Path: "/tasks", Ready: true, Description: "Tasks and reminders, synced to phones over CalDAV."},
 	{Label: "Marketing", Path: "/marketing", Description: "Segments, consent, web forms, email campaigns and drip sequences."},
 	{Label: "Service", Path: "/service", Description: "Tickets with SLAs, a public knowledge base and live chat."},
 	{Label: "Reports", Path: "/reports", Description: "Dashboards, lifetime value, churn risk and lead scores."},
 	{Label: "Settings", Path: "/settings", Ready: true, Description: "Users, teams, roles, custom fields and integrations."},
 }
+
+// navAlso names the pages outside an item's path that belong to its
+// section: orders are part of Sales, under Deals.
+var navAlso = map[string][]string{"/deals": {"/orders"}}
 
 // page fills the layout's fields for r.
 func (s *Server) page(r *http.Request, title string) page {
@@ -45,6 +49,9 @@ func (s *Server) page(r *http.Request, title string) page {
 		p.User = &u
 		for _, n := range navItems {
 			n.Active = r.URL.Path == n.Path || strings.HasPrefix(r.URL.Path, n.Path+"/")
+			for _, also := range navAlso[n.Path] {
+				n.Active = n.Active || r.URL.Path == also || strings.HasPrefix(r.URL.Path, also+"/")
+			}
 			p.Nav = append(p.Nav, n)
 		}
 	}

@@ -113,6 +113,10 @@ func (d *describer) describe(te *timelineEntry, e activity.Entry) {
 			this = object + " " + n
 		}
 	}
+	if f, ok := sentences[e.EventKind]; ok {
+		te.Sentence = f(eventText{Actor: te.Actor, This: this, Data: data})
+		return
+	}
 	switch verb {
 	case "created":
 		te.Sentence = te.Actor + " created " + this

@@ -39,12 +39,15 @@ func objectLabel(object string) string {
 	if object == customfield.ObjectCompany {
 		return "Company"
 	}
+	if object == customfield.ObjectDeal {
+		return "Deal"
+	}
 	return "Contact"
 }
 
 func (s *Server) fieldList(w http.ResponseWriter, r *http.Request) {
 	v := fieldsView{page: s.page(r, "Custom fields"), CanEdit: mayConfigure(r)}
-	for _, object := range []string{customfield.ObjectContact, customfield.ObjectCompany} {
+	for _, object := range []string{customfield.ObjectContact, customfield.ObjectCompany, customfield.ObjectDeal} {
 		defs, err := s.fields.List(r.Context(), object)
 		if err != nil {
 			s.fail(w, r, err)
@@ -88,7 +91,7 @@ func (s *Server) fieldNew(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	object := r.URL.Query().Get("object")
-	if object != customfield.ObjectCompany {
+	if object != customfield.ObjectCompany && object != customfield.ObjectDeal {
 		object = customfield.ObjectContact
 	}
 	s.render(w, r, http.StatusOK, "settings_field_form", fieldFormView{page: s.page(r, "New "+strings.ToLower(objectLabel(object))+" field"),

@@ -30,6 +30,10 @@ type recordView struct {
 	// CanEdit shows the edit and delete buttons, CanLog the log panel:
 	// viewers only read.
 	CanEdit, CanLog bool
+	// PhotoError is what was wrong with an uploaded picture.
+	PhotoError string
+	// Deals are the record's deals, nil when the user may not read deals.
+	Deals *recordDealsView
 }
 
 // pinnedView is the banner of pinned notes; OOB marks it for an htmx
@@ -113,6 +117,7 @@ func (s *Server) recordView(r *http.Request, rec recordRef) (recordView, error) 
 	v.page, v.Base = s.page(r, rec.name), rec.base()
 	v.CanEdit = allowed(r, kindPlural(rec.kind), access.Update)
 	v.CanLog = allowed(r, access.Activities, access.Create)
+	v.Deals = s.recordDeals(r, rec.id, rec.kind == "company")
 	if v.Pinned, err = s.pinned(r, rec); err != nil {
 		return v, err
 	}

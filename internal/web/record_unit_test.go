@@ -122,7 +122,10 @@ func TestRecordDescribeEvents(t *testing.T) {
 		{recEvent("contact.deleted", map[string]any{"name": "Ada"}), "Grace deleted this contact", 0},
 		{recEvent("company.merged", map[string]any{"merged": []map[string]any{{"name": "Acme Ltd", "domain": "acme.example"}}}),
 			"Grace merged 1 company into this one", 0},
-		{recEvent("deal.stage_changed", map[string]any{}), "Grace: deal stage changed", 0},
+		{recEvent("ticket.escalated", map[string]any{}), "Grace: ticket escalated", 0},
+		{recEvent("deal.stage_changed", map[string]any{"name": "Renewal", "from": "Lead", "to": "Proposal", "seconds_in_stage": 7200}),
+			"Grace moved deal Renewal from Lead to Proposal after 2 h 0 min", 0},
+		{recEvent("deal.lost", map[string]any{"name": "Renewal", "reason": "No budget"}), "Grace marked deal Renewal lost: No budget", 0},
 	}
 	for _, c := range cases {
 		got := d.entries([]activity.Entry{c.entry})[0]

@@ -23,6 +23,7 @@ func (s *Server) recordRoutes(page func(pattern string, h http.HandlerFunc)) {
 	p("POST /contacts/{id}/delete", s.contactDelete)
 	p("GET /contacts/{id}/timeline", s.contactTimeline)
 	p("POST /contacts/{id}/activities", s.contactActivity)
+	s.photoRoutes(p)
 
 	p("GET /companies/new", s.companyNew)
 	p("POST /companies", s.companyCreate)

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rapportcrm/rapport/internal/activity"
+	"github.com/rapportcrm/rapport/internal/apikey"
 	"github.com/rapportcrm/rapport/internal/audit"
 	"github.com/rapportcrm/rapport/internal/auth"
 	"github.com/rapportcrm/rapport/internal/backup"
@@ -23,11 +24,17 @@ import (
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/deal"
+	"github.com/rapportcrm/rapport/internal/forecast"
 	"github.com/rapportcrm/rapport/internal/gdpr"
 	"github.com/rapportcrm/rapport/internal/importer"
 	"github.com/rapportcrm/rapport/internal/jobs"
+	"github.com/rapportcrm/rapport/internal/notify"
+	"github.com/rapportcrm/rapport/internal/order"
+	"github.com/rapportcrm/rapport/internal/task"
 	"github.com/rapportcrm/rapport/internal/user"
 	"github.com/rapportcrm/rapport/internal/view"
+	"github.com/rapportcrm/rapport/internal/webhook"
 )
 
 // Session lifetimes: a session ends after IdleTimeout without a request
@@ -72,6 +79,24 @@ type Options struct {
 	Imports *importer.Service
 	// API serves /api/v1 and /api/openapi.json; nil leaves them out.
 	API http.Handler
+	// Tasks and Notifications serve "My tasks" and the bell; nil builds
+	// them over DB. BellEvery is how often pages poll the unread count
+	// (DefaultBellEvery when 0).
+	Tasks         *task.Service
+	Notifications *notify.Service
+	BellEvery     time.Duration
+	// Orders serves products, orders and deal products; Forecast the
+	// forecast page. nil builds them over DB.
+	Orders   *order.Service
+	Forecast *forecast.Service
+	// Deals serves the board, deal pages and Settings → Pipelines; nil
+	// builds one over DB, Users, Contacts and Companies.
+	Deals *deal.Service
+	// APIKeys serves Settings → API keys; nil builds one over DB.
+	APIKeys *apikey.Service
+	// Webhooks serves Settings → Webhooks; nil builds one over DB (which
+	// sends nothing until given a job queue).
+	Webhooks *webhook.Service
 }
 
 // Server holds what handlers share.
@@ -103,6 +128,14 @@ type Server struct {
 	gdpr       *gdpr.Service
 	imports    *importer.Service
 	api        http.Handler
+	tasks      *task.Service
+	notify     *notify.Service
+	bellEvery  time.Duration
+	orders     *order.Service
+	forecast   *forecast.Service
+	deals      *deal.Service
+	apikeys    *apikey.Service
+	webhooks   *webhook.Service
 }
 
 // New builds the server and parses every template; a broken template fails here.
@@ -137,6 +170,30 @@ func New(o Options) (*Server, error) {
 		o.Imports = importer.New(importer.Options{DB: o.DB, Contacts: o.Contacts, Companies: o.Companies,
 			Users: o.Users, Activities: o.Activities, Queue: o.Jobs, Dir: filepath.Join(o.Config.DataDir, "imports")})
 	}
+	if o.Tasks == nil && o.DB != nil {
+		o.Tasks = task.NewService(o.DB, o.Users)
+	}
+	if o.Notifications == nil && o.DB != nil {
+		o.Notifications = notify.New(o.DB)
+	}
+	if o.APIKeys == nil && o.DB != nil {
+		o.APIKeys = apikey.NewService(o.DB, o.Users)
+	}
+	if o.Webhooks == nil && o.DB != nil {
+		o.Webhooks = webhook.New(webhook.Options{DB: o.DB})
+	}
+	if o.BellEvery == 0 {
+		o.BellEvery = DefaultBellEvery
+	}
+	if o.Orders == nil && o.DB != nil {
+		o.Orders = order.NewService(o.DB, o.Users)
+	}
+	if o.Forecast == nil && o.DB != nil {
+		o.Forecast = forecast.NewService(o.DB)
+	}
+	if o.Deals == nil && o.Contacts != nil && o.Companies != nil {
+		o.Deals = deal.NewService(o.DB, o.Users, o.Contacts, o.Companies)
+	}
 	s := &Server{
 		cfg:      o.Config,
 		db:       o.DB,
@@ -161,6 +218,14 @@ func New(o Options) (*Server, error) {
 		gdpr:       o.GDPR,
 		imports:    o.Imports,
 		api:        o.API,
+		tasks:      o.Tasks,
+		notify:     o.Notifications,
+		bellEvery:  o.BellEvery,
+		orders:     o.Orders,
+		forecast:   o.Forecast,
+		deals:      o.Deals,
+		apikeys:    o.APIKeys,
+		webhooks:   o.Webhooks,
 	}
 	s.passkeys, s.passkeysOff = newPasskeys(o.Users, o.Config.BaseURL)
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
@@ -200,6 +265,12 @@ func (s *Server) Handler() http.Handler {
 	s.gdprRoutes(page)
 	s.auditRoutes(page)
 	s.importRoutes(page)
+	s.taskRoutes(page)
+	s.orderRoutes(page)
+	s.dealRoutes(page)
+	s.apiKeyRoutes(page)
+	s.apiDocsRoutes(page)
+	s.webhookRoutes(page)
 	if s.api != nil {
 		mux.Handle("/api/", s.sessions.LoadAndSave(s.loadUser(s.api)))
 	}

@@ -352,7 +352,7 @@ func TestPagesAndMetrics(t *testing.T) {
 		}
 	}
 	// htmx requests get the fragment only.
-	frag := s.do(s.client, "GET", "/deals", nil, map[string]string{"HX-Request": "true"})
+	frag := s.do(s.client, "GET", "/marketing", nil, map[string]string{"HX-Request": "true"})
 	frag.expect(t, 200, "", "Not built yet")
 	if strings.Contains(frag.body, "<html") {
 		t.Error("htmx request got the whole layout")

@@ -13,8 +13,11 @@ import (
 )
 
 // Timeout bounds every test's browser steps, so a broken page fails
-// instead of hanging.
-const Timeout = 60 * time.Second
+// instead of hanging. It covers a whole walk through several pages, and
+// CI runs it under -race beside other packages on two cores, where the
+// longest walks (a record page's tabs, an order from the contact page)
+// took just over a minute.
+const Timeout = 3 * time.Minute
 
 // New starts Chromium with a width × height viewport and returns a context
 // to run steps in; everything is stopped when the test ends.
@@ -66,4 +69,17 @@ func Eval[T any](ctx context.Context, t testing.TB, expr string) T {
 		t.Fatalf("evaluate %s: %v", expr, err)
 	}
 	return v
+}
+
+// settledJS is true once the page has loaded, every panel that loads itself
+// after the page (hx-trigger="load") has been swapped in and htmx has no
+// request, swap or settle under way.
+const settledJS = `document.readyState === "complete" &&
+	!document.querySelector('[hx-trigger="load"], .htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')`
+
+// Settled waits until the page stops changing under the pointer: a record
+// page loads its side panels after the page, and a click aimed before they
+// arrive lands where the layout was, not where it is.
+func Settled() chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](settledJS, chromedp.WithPollingTimeout(time.Minute))
 }

@@ -98,6 +98,7 @@ func TestBrowserRecordPages(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`form.record-form button[type="submit"]`)),
 				chromedp.WaitVisible(`//div[contains(@class,"flash")][contains(., "Contact created.")]`),
 				chromedp.WaitVisible(`//p[@class="record-sub"]/a[.="Analytical Engines"]`),
+				browsertest.Settled(),
 			)
 			if n := recEval[int](ctx, t, `document.querySelectorAll('.facts a[href^="mailto:"]').length`); n != 2 {
 				t.Errorf("%d emails on the page, want 2", n)
@@ -154,6 +155,7 @@ func TestBrowserRecordPages(t *testing.T) {
 			recRun(ctx, t, "scroll",
 				chromedp.Reload(),
 				chromedp.WaitVisible(chromedp.ID("#timeline-list")),
+				browsertest.Settled(),
 				chromedp.ScrollIntoView(chromedp.CSS(".timeline-more")),
 				chromedp.WaitVisible(chromedp.CSS(".timeline-end")),
 			)
@@ -164,6 +166,7 @@ func TestBrowserRecordPages(t *testing.T) {
 			// The company shows its contact and the contact's note.
 			recRun(ctx, t, "company page",
 				chromedp.Navigate(u+"/contacts/"+cid),
+				browsertest.Settled(),
 				chromedp.Click(`//p[@class="record-sub"]/a`),
 				chromedp.WaitVisible(`//ul[@class="people-list"]//a[.="Ada Lovelace"]`),
 				chromedp.WaitVisible(`//li[contains(@class,"entry-note")]//span[@class="entry-about"]/a[.="Ada Lovelace"]`),

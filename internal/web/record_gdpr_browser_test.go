@@ -6,6 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/rapportcrm/rapport/internal/browsertest"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/dbtest"
@@ -38,6 +39,7 @@ func TestBrowserConsentAndErasure(t *testing.T) {
 	recRun(ctx, t, "the panel loads on the contact page",
 		chromedp.Navigate(u+"/contacts/"+ada.ID),
 		chromedp.WaitVisible(chromedp.CSS("#privacy-panel .consent-now")),
+		browsertest.Settled(),
 		chromedp.Click(chromedp.CSS(".consent-change summary")),
 		chromedp.SetValue(chromedp.ID("consent-channel"), "sms"),
 		chromedp.SetValue(chromedp.ID("consent-source"), "form"),

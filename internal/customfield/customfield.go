@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/rapportcrm/rapport/internal/money"
+
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/query"
 )
@@ -160,7 +162,7 @@ func (f *Field) validate() error {
 	}
 	if f.Type == Currency {
 		f.Currency = strings.ToUpper(strings.TrimSpace(f.Currency))
-		if _, ok := currencyDigits(f.Currency); !ok {
+		if !money.Valid(f.Currency) {
 			v.Add("currency", "Enter a three-letter currency code such as EUR or USD.")
 		}
 	} else {

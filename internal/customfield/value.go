@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/currency"
+	"github.com/rapportcrm/rapport/internal/money"
 
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/phone"
@@ -174,7 +174,7 @@ func number(f Field, raw any) (any, string) {
 	if f.Type != Currency {
 		return x, ""
 	}
-	digits, _ := currencyDigits(f.Currency)
+	digits := money.Digits(f.Currency)
 	minor := x * math.Pow10(digits)
 	if math.Abs(minor-math.Round(minor)) > 1e-6 {
 		return nil, fmt.Sprintf("Use at most %d decimal places for %s.", digits, f.Currency)
@@ -277,18 +277,6 @@ func ParseDate(s string) (string, error) {
 		return "", fmt.Errorf("year %d out of range", t.Year())
 	}
 	return t.Format("2006-01-02"), nil
-}
-
-func currencyDigits(code string) (int, bool) {
-	if len(code) != 3 {
-		return 0, false
-	}
-	u, err := currency.ParseISO(code)
-	if err != nil {
-		return 0, false
-	}
-	scale, _ := currency.Standard.Rounding(u)
-	return scale, true
 }
 
 func jsonKind(v any) string {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/currency"
+	"github.com/rapportcrm/rapport/internal/money"
 
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
@@ -178,7 +178,7 @@ func (in Input) apply(d *Deal, v *apperr.Validation) {
 	if d.Amount > MaxAmount {
 		v.Add("amount", "Enter a smaller amount.")
 	}
-	if !ValidCurrency(d.Currency) {
+	if !money.Valid(d.Currency) {
 		v.Add("currency", "Enter a currency as its ISO 4217 code, such as EUR or USD.")
 	}
 	if d.CloseDate != "" && !ValidDate(d.CloseDate) {
@@ -187,28 +187,7 @@ func (in Input) apply(d *Deal, v *apperr.Validation) {
 }
 
 // MaxAmount keeps amounts, and sums of many of them, inside int64.
-const MaxAmount = int64(1e15)
-
-// ValidCurrency reports whether code is an ISO 4217 currency code in
-// upper case.
-func ValidCurrency(code string) bool {
-	if len(code) != 3 || strings.ToUpper(code) != code {
-		return false
-	}
-	_, err := currency.ParseISO(code)
-	return err == nil
-}
-
-// Digits is the number of minor-unit digits of a currency (2 for EUR, 0
-// for JPY).
-func Digits(code string) int {
-	u, err := currency.ParseISO(code)
-	if err != nil {
-		return 2
-	}
-	scale, _ := currency.Standard.Rounding(u)
-	return scale
-}
+const MaxAmount = money.Max
 
 // ValidDate reports whether s is a real calendar date written YYYY-MM-DD.
 func ValidDate(s string) bool {

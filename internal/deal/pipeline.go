@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rapportcrm/rapport/internal/money"
+
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/db"
@@ -121,7 +123,7 @@ func applyPipeline(in PipelineInput, p *Pipeline, v *apperr.Validation) {
 	if p.Name == "" {
 		v.Add("name", "Enter the pipeline's name.")
 	}
-	if !ValidCurrency(p.Currency) {
+	if !money.Valid(p.Currency) {
 		v.Add("currency", "Enter a currency as its ISO 4217 code, such as EUR or USD.")
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rapportcrm/rapport/internal/money"
+
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/record"
@@ -152,7 +154,7 @@ func (in Input) apply(o *Order, v *apperr.Validation) {
 		o.OrderDate = strings.TrimSpace(*in.OrderDate)
 	}
 	if in.Currency != nil {
-		o.Currency = NormaliseCurrency(*in.Currency)
+		o.Currency = money.Normalise(*in.Currency)
 	}
 	if in.Notes != nil {
 		o.Notes = *in.Notes
@@ -160,7 +162,7 @@ func (in Input) apply(o *Order, v *apperr.Validation) {
 	if _, err := time.Parse(time.DateOnly, o.OrderDate); err != nil {
 		v.Add("order_date", "Enter the date as YYYY-MM-DD.")
 	}
-	if !ValidCurrency(o.Currency) {
+	if !money.Valid(o.Currency) {
 		v.Add("currency", "Enter a three-letter ISO 4217 currency code, like EUR.")
 	}
 	record.Text(v, "notes", &o.Notes, 5000, true)
@@ -206,7 +208,7 @@ func (in ProductInput) apply(p *Product, v *apperr.Validation) {
 		p.Price = *in.Price
 	}
 	if in.Currency != nil {
-		p.Currency = NormaliseCurrency(*in.Currency)
+		p.Currency = money.Normalise(*in.Currency)
 	}
 	if in.Active != nil {
 		p.Active = *in.Active
@@ -226,7 +228,7 @@ func (in ProductInput) apply(p *Product, v *apperr.Validation) {
 	case p.Price > MaxAmount:
 		v.Add("price", "Enter a smaller price.")
 	}
-	if !ValidCurrency(p.Currency) {
+	if !money.Valid(p.Currency) {
 		v.Add("currency", "Enter a three-letter ISO 4217 currency code, like EUR.")
 	}
 }

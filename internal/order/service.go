@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rapportcrm/rapport/internal/money"
+
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/db"
@@ -265,7 +267,7 @@ func (s *Service) lines(ctx context.Context, o *Order, in []LineInput, v *apperr
 				return err
 			case !p.Active:
 				v.Add(f+"product_id", p.Name+" is no longer sold.")
-			case p.Currency != o.Currency && ValidCurrency(o.Currency):
+			case p.Currency != o.Currency && money.Valid(o.Currency):
 				v.Add(f+"product_id", fmt.Sprintf("%s is priced in %s; this order is in %s.", p.Name, p.Currency, o.Currency))
 			default:
 				l.SKU = p.SKU

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/rapportcrm/rapport/internal/money"
+
 	"github.com/rapportcrm/rapport/internal/deal"
 	"github.com/rapportcrm/rapport/internal/query"
 )
@@ -39,7 +41,7 @@ func listDealCell(x deal.Row, col listColumn, fx *listCellFormat) listCell {
 	case "name":
 		c.Kind, c.Text, c.Link = "name", x.Name, "/deals/"+x.ID
 	case "amount":
-		c.Text = formatMoney(x.Amount, x.Currency)
+		c.Text = money.Format(x.Amount, x.Currency)
 	case "currency":
 		c.Text = x.Currency
 	case "close_date":

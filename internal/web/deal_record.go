@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rapportcrm/rapport/internal/money"
+
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/activity"
 	"github.com/rapportcrm/rapport/internal/apperr"
@@ -83,8 +85,8 @@ func (s *Server) dealShow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := dealView{page: s.page(r, d.Name), Deal: d, AmountText: formatMoney(d.Amount, d.Currency),
-		Weighted: formatMoney(d.Amount*int64(d.Probability)/100, d.Currency), Custom: customShown(defs, d.Custom),
+	v := dealView{page: s.page(r, d.Name), Deal: d, AmountText: money.Format(d.Amount, d.Currency),
+		Weighted: money.Format(d.Amount*int64(d.Probability)/100, d.Currency), Custom: customShown(defs, d.Custom),
 		Stages: p.Stages, CanEdit: allowed(r, deal.Deals, access.Update), Return: "/deals/" + d.ID,
 		Delete: recordDeleteView{Action: "/deals/" + d.ID + "/delete", Name: d.Name, What: "deal"}}
 	for i, st := range stays {
@@ -188,7 +190,7 @@ func (s *Server) dealEdit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	amount := strings.TrimSuffix(formatMoney(d.Amount, d.Currency), " "+d.Currency)
+	amount := money.FormatPlain(d.Amount, d.Currency)
 	v := dealFormView{page: s.page(r, "Edit "+d.Name), ID: d.ID, Action: "/deals/" + d.ID, Cancel: "/deals/" + d.ID,
 		Version: d.Version, Name: d.Name, StageID: d.StageID, Amount: amount, Currency: d.Currency,
 		CloseDate: d.CloseDate, OwnerID: d.OwnerID, CompanyID: d.CompanyID, CompanyName: d.CompanyName,
@@ -426,7 +428,7 @@ func (s *Server) recordDeals(r *http.Request, recordID string, isCompany bool) *
 		v.NewURL = "/deals/new?company=" + recordID
 	}
 	for _, d := range list {
-		v.Deals = append(v.Deals, recordDeal{Deal: d, AmountText: formatMoney(d.Amount, d.Currency)})
+		v.Deals = append(v.Deals, recordDeal{Deal: d, AmountText: money.Format(d.Amount, d.Currency)})
 	}
 	return v
 }

@@ -3,11 +3,12 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/rapportcrm/rapport/internal/money"
 
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
@@ -101,7 +102,7 @@ func newBoardCard(k deal.Card, canMove bool) boardCard {
 	if k.OwnerName != "" {
 		meta = append(meta, k.OwnerName)
 	}
-	return boardCard{ID: k.ID, Name: k.Name, AmountText: formatMoney(k.Amount, k.Currency), Meta: strings.Join(meta, " · "),
+	return boardCard{ID: k.ID, Name: k.Name, AmountText: money.Format(k.Amount, k.Currency), Meta: strings.Join(meta, " · "),
 		Version: k.Version, CanMove: canMove}
 }
 
@@ -358,74 +359,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// formatMoney writes minor units as "12,500.00 EUR" (no decimals for
-// currencies without minor units).
-func formatMoney(amount int64, currency string) string {
-	digits := deal.Digits(currency)
-	neg := amount < 0
-	if neg {
-		amount = -amount
-	}
-	p := int64(math.Pow10(digits))
-	whole := thousands(int(amount / p))
-	if neg {
-		whole = "-" + whole
-	}
-	if digits == 0 {
-		return whole + " " + currency
-	}
-	frac := strconv.FormatInt(amount%p, 10)
-	for len(frac) < digits {
-		frac = "0" + frac
-	}
-	return whole + "." + frac + " " + currency
-}
-
 // formatTotals writes a column's sums, one per currency.
 func formatTotals(totals []deal.Money, currency string) string {
 	if len(totals) == 0 {
-		return formatMoney(0, currency)
+		return money.Format(0, currency)
 	}
 	parts := make([]string, len(totals))
 	for i, m := range totals {
-		parts[i] = formatMoney(m.Amount, m.Currency)
+		parts[i] = money.Format(m.Amount, m.Currency)
 	}
 	return strings.Join(parts, " + ")
 }
 
 // parseAmount reads an amount typed in major units ("1,250.50") as minor
-// units of currency; ok is false for text that is not a number.
+// units of currency; empty is zero, and ok is false for anything
+// money.Parse refuses.
 func parseAmount(s, currency string) (int64, bool) {
-	s = strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(s), ",", ""), " ", "")
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return 0, true
 	}
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, _ := strings.Cut(s, ".")
-	digits := 2
-	if currency != "" {
-		digits = deal.Digits(currency)
-	}
-	if whole == "" && frac == "" || len(frac) > digits || len(whole) > 15 {
-		return 0, false
-	}
-	for _, part := range []string{whole, frac} {
-		for _, c := range part {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-		}
-	}
-	for len(frac) < digits {
-		frac += "0"
-	}
-	n, err := strconv.ParseInt(whole+frac, 10, 64)
-	if err != nil && whole+frac != "" {
-		return 0, false
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
+	n, msg := money.Parse(s, currency)
+	return n, msg == ""
 }

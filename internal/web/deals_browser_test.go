@@ -101,8 +101,8 @@ func TestBrowserDealBoard(t *testing.T) {
 				chromedp.WaitVisible(`//section[contains(@class,"board-col")]//h2[contains(., "Discovery")]`),
 				chromedp.WaitVisible(chromedp.CSS(`.board-cards[data-stage-id="`+discovery+`"] .deal-card`)),
 			)
-			if got := recEval[string](ctx, t, `document.querySelector('[data-column="`+discovery+`"] [data-col-total]').textContent`); got != "48,000.00 EUR" {
-				t.Errorf("Discovery total %q, want 48,000.00 EUR", got)
+			if got := recEval[string](ctx, t, `document.querySelector('[data-column="`+discovery+`"] [data-col-total]').textContent`); got != "€48,000.00" {
+				t.Errorf("Discovery total %q, want €48,000.00", got)
 			}
 			recShot(ctx, t, "deal-board-"+size.name)
 			card := `.deal-card[data-deal-id]`

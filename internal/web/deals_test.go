@@ -48,10 +48,10 @@ func TestDealPages(t *testing.T) {
 			"close_date": {"2026-06-30"}, "stage_id": {"00000000-0000-7000-8000-00000000d002"}})
 		created.expect(t, 303, "")
 		id := dealID(t, created.header.Get("Location"))
-		s.get("/deals/"+id).expect(t, 200, "", "Big one", "12,500.50 EUR", "Qualified", "Time in each stage",
+		s.get("/deals/"+id).expect(t, 200, "", "Big one", "€12,500.50", "Qualified", "Time in each stage",
 			`hx-get="/deals/`+id+`/products"`, "created this deal in Qualified")
 		board := s.get("/deals")
-		board.expect(t, 200, "", `data-deal-id="`+id+`"`, "1 deal", "12,500.50 EUR")
+		board.expect(t, 200, "", `data-deal-id="`+id+`"`, "1 deal", "€12,500.50")
 
 		// The board's script moves the card and gets the new totals.
 		mv := s.do(s.client, "POST", "/deals/"+id+"/move", url.Values{"stage_id": {"00000000-0000-7000-8000-00000000d003"},
@@ -66,7 +66,7 @@ func TestDealPages(t *testing.T) {
 			}
 		}
 		if err := json.Unmarshal([]byte(mv.body), &ans); err != nil || ans.Version != 2 || len(ans.Columns) != 4 ||
-			ans.Columns[1].Count != 0 || ans.Columns[2].Count != 1 || ans.Columns[2].Total != "12,500.50 EUR" {
+			ans.Columns[1].Count != 0 || ans.Columns[2].Count != 1 || ans.Columns[2].Total != "€12,500.50" {
 			t.Errorf("move answer %s (%v)", mv.body, err)
 		}
 		// A move from version 1 again: someone (us) moved it since.
@@ -80,7 +80,7 @@ func TestDealPages(t *testing.T) {
 
 		s.get("/deals?amount_min=20000").expect(t, 200, "", "No deals here that match")
 		s.get("/deals?amount_min=abc").expect(t, 422, "", "Enter an amount of zero or more")
-		s.get("/deals/list").expect(t, 200, "", "Big one", "12,500.50 EUR", "Negotiation")
+		s.get("/deals/list").expect(t, 200, "", "Big one", "€12,500.50", "Negotiation")
 		s.get("/deals/list?sort=-amount").expect(t, 200, "", "Big one")
 		// The list's saved views work for deals as for contacts.
 		saved := s.post("/views", url.Values{"object": {"deal"}, "view_name": {"Big deals"}, "sort": {"-amount"},
@@ -98,7 +98,7 @@ func TestDealPages(t *testing.T) {
 				"stage_id": {"00000000-0000-7000-8000-00000000d001"}}).expect(t, 303, "")
 		}
 		full := s.get("/deals")
-		full.expect(t, 200, "", "51 deals", "510.00 EUR", "Filler 49", "Show more")
+		full.expect(t, 200, "", "51 deals", "€510.00", "Filler 49", "Show more")
 		if strings.Contains(full.body, "Filler 50") {
 			t.Error("the 51st card is on the first page of its column")
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rapportcrm/rapport/internal/money"
+
 	"github.com/rapportcrm/rapport/internal/company"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
@@ -171,12 +173,8 @@ func (fx *listCellFormat) custom(col listColumn, vals customfield.Values) string
 	return fmt.Sprint(v)
 }
 
-// listZeroDecimal are the common currencies without minor units.
-var listZeroDecimal = map[string]bool{"JPY": true, "KRW": true, "VND": true, "CLP": true, "ISK": true,
-	"UGX": true, "XAF": true, "XOF": true, "PYG": true, "RWF": true}
-
 // listNumber writes a number; a currency value (minor units) as an amount
-// with its code.
+// the way every page writes money.
 func listNumber(f float64, def customfield.Field) string {
 	if def.Type != customfield.Currency {
 		if f == math.Trunc(f) && math.Abs(f) < 1e15 {
@@ -184,18 +182,5 @@ func listNumber(f float64, def customfield.Field) string {
 		}
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
-	digits := 2
-	if listZeroDecimal[def.Currency] {
-		digits = 0
-	}
-	amount := f / math.Pow10(digits)
-	whole := thousands(int(math.Trunc(amount)))
-	if amount < 0 && whole[0] != '-' {
-		whole = "-" + whole
-	}
-	if digits == 0 {
-		return whole + " " + def.Currency
-	}
-	frac := int64(math.Round(math.Abs(f))) % 100
-	return fmt.Sprintf("%s.%02d %s", whole, frac, def.Currency)
+	return money.Format(int64(math.Round(f)), def.Currency)
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/currency"
+	"github.com/rapportcrm/rapport/internal/money"
 
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
@@ -251,11 +251,7 @@ func customMergeText(d customfield.Field, x any) string {
 		return fmt.Sprint(x)
 	}
 	if d.Type == customfield.Currency { // stored in minor units
-		scale := 2
-		if u, err := currency.ParseISO(d.Currency); err == nil {
-			scale, _ = currency.Standard.Rounding(u)
-		}
-		return d.Currency + " " + strconv.FormatFloat(n/math.Pow10(scale), 'f', scale, 64)
+		return money.Format(int64(math.Round(n)), d.Currency)
 	}
 	return strconv.FormatFloat(n, 'f', -1, 64)
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/currency"
+	"github.com/rapportcrm/rapport/internal/money"
 
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/phone"
@@ -104,8 +104,7 @@ func inputValue(d customfield.Field, x any) string {
 		}
 	case customfield.Currency:
 		if n, ok := toFloat(x); ok {
-			digits := currencyDigits(d.Currency)
-			return strconv.FormatFloat(n/math.Pow10(digits), 'f', digits, 64)
+			return money.FormatPlain(int64(math.Round(n)), d.Currency)
 		}
 	case customfield.Number:
 		if n, ok := toFloat(x); ok {
@@ -125,15 +124,6 @@ func toFloat(x any) (float64, bool) {
 		return float64(n), true
 	}
 	return 0, false
-}
-
-func currencyDigits(code string) int {
-	u, err := currency.ParseISO(code)
-	if err != nil {
-		return 2
-	}
-	scale, _ := currency.Standard.Rounding(u)
-	return scale
 }
 
 // shownValue is a stored value as a record page shows it; Href makes it a
@@ -186,8 +176,7 @@ func displayValue(d customfield.Field, x any) string {
 		}
 	case customfield.Currency:
 		if n, ok := toFloat(x); ok {
-			digits := currencyDigits(d.Currency)
-			return formatNumber(n/math.Pow10(digits), digits) + " " + d.Currency
+			return money.Format(int64(math.Round(n)), d.Currency)
 		}
 	case customfield.Date:
 		if s, ok := x.(string); ok {

@@ -21,9 +21,9 @@ func TestRecordDisplayValue(t *testing.T) {
 	}{
 		{customfield.Field{Type: customfield.Number}, float64(1234567.5), "1,234,567.5"},
 		{customfield.Field{Type: customfield.Number}, float64(-3), "-3"},
-		{customfield.Field{Type: customfield.Currency, Currency: "EUR"}, float64(125050), "1,250.50 EUR"},
-		{customfield.Field{Type: customfield.Currency, Currency: "JPY"}, int64(1250), "1,250 JPY"},
-		{customfield.Field{Type: customfield.Currency, Currency: "EUR"}, float64(-5), "-0.05 EUR"},
+		{customfield.Field{Type: customfield.Currency, Currency: "EUR"}, float64(125050), "€1,250.50"},
+		{customfield.Field{Type: customfield.Currency, Currency: "JPY"}, int64(1250), "¥1,250"},
+		{customfield.Field{Type: customfield.Currency, Currency: "EUR"}, float64(-5), "-€0.05"},
 		{customfield.Field{Type: customfield.Bool}, true, "Yes"},
 		{customfield.Field{Type: customfield.Bool}, false, "No"},
 		{customfield.Field{Type: customfield.Date}, "2030-01-31", "31 Jan 2030"},
@@ -134,7 +134,7 @@ func TestRecordDescribeEvents(t *testing.T) {
 		}
 	}
 	got := d.entries([]activity.Entry{cases[2].entry})[0].Lines
-	want := []string{`Budget from "1.00 EUR" to "2.50 EUR"`, `Lifecycle stage from "Lead" to "Qualified lead"`, `gone from "a" to ""`}
+	want := []string{`Budget from "€1.00" to "€2.50"`, `Lifecycle stage from "Lead" to "Qualified lead"`, `gone from "a" to ""`}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("lines %q, want %q", got, want)
 	}

@@ -129,7 +129,7 @@ func TestContactCreate(t *testing.T) {
 		page := rs.get("/contacts/" + cid)
 		page.expect(t, 200, "", "Contact created.", "Ada Lovelace", `href="mailto:ada@example.com"`,
 			`href="tel:&#43;442079460958"`, "&#43;44 20 7946 0958", "Customer", "Olga Owner", "VIP", "Math",
-			"ada.l@example.org", "London", "Pro", "1,250.50 EUR", "Red, Blue", "https://ada.example.com",
+			"ada.l@example.org", "London", "Pro", "€1,250.50", "Red, Blue", "https://ada.example.com",
 			"31 Jan 2030", "10 Dec 1815", "First programmer.", "created this contact", "No activity yet — log a call or write a note")
 		c, err := rs.contacts.ByID(rs.ctx, cid)
 		if err != nil {

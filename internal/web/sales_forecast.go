@@ -6,9 +6,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rapportcrm/rapport/internal/money"
+
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/forecast"
-	"github.com/rapportcrm/rapport/internal/order"
 )
 
 // The forecast page: a pipeline's open, weighted, won and lost amounts by
@@ -28,8 +29,8 @@ type moneyCells struct {
 }
 
 func cells(a forecast.Amounts) moneyCells {
-	return moneyCells{Open: order.FormatMoney(a.Open, a.Currency), Weighted: order.FormatMoney(a.Weighted, a.Currency),
-		Won: order.FormatMoney(a.Won, a.Currency), Lost: order.FormatMoney(a.Lost, a.Currency), OpenDeals: a.OpenDeals}
+	return moneyCells{Open: money.Format(a.Open, a.Currency), Weighted: money.Format(a.Weighted, a.Currency),
+		Won: money.Format(a.Won, a.Currency), Lost: money.Format(a.Lost, a.Currency), OpenDeals: a.OpenDeals}
 }
 
 type forecastOwnerRow struct {
@@ -157,7 +158,7 @@ func tables(rep forecast.Report) []forecastTable {
 	var out []forecastTable
 	for i, cur := range rep.Currencies {
 		div := 1.0
-		for range order.Digits(cur) {
+		for range money.Digits(cur) {
 			div *= 10
 		}
 		t := forecastTable{Currency: cur, Overall: cells(rep.Overall[i])}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rapportcrm/rapport/internal/money"
+
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/db"
@@ -39,26 +41,26 @@ func (s *Server) orderRoutes(page func(pattern string, h http.HandlerFunc)) {
 func init() {
 	registerSentence("order.placed", func(t eventText) string {
 		what := fmt.Sprintf("order #%s — %s, %s", t.num("number"), count(int(t.int("items")), "item", "items"),
-			order.FormatMoney(t.int("total"), t.Str("currency")))
+			money.Format(t.int("total"), t.Str("currency")))
 		if deal := t.Str("deal"); deal != "" {
 			return fmt.Sprintf("%s won %s: %s", t.Actor, deal, what)
 		}
 		return t.Actor + " recorded " + what
 	})
 	registerSentence("order.updated", func(t eventText) string {
-		return fmt.Sprintf("%s changed order #%s (now %s)", t.Actor, t.num("number"), order.FormatMoney(t.int("total"), t.Str("currency")))
+		return fmt.Sprintf("%s changed order #%s (now %s)", t.Actor, t.num("number"), money.Format(t.int("total"), t.Str("currency")))
 	})
 	registerSentence("order.status_changed", func(t eventText) string {
 		return fmt.Sprintf("%s marked order #%s %s", t.Actor, t.num("number"), t.Str("after"))
 	})
 	registerSentence("order.cancelled", func(t eventText) string {
-		return fmt.Sprintf("%s cancelled order #%s (%s)", t.Actor, t.num("number"), order.FormatMoney(t.int("total"), t.Str("currency")))
+		return fmt.Sprintf("%s cancelled order #%s (%s)", t.Actor, t.num("number"), money.Format(t.int("total"), t.Str("currency")))
 	})
 	registerSentence("order.deleted", func(t eventText) string {
 		return fmt.Sprintf("%s deleted order #%s", t.Actor, t.num("number"))
 	})
 	registerSentence("deal.products_changed", func(t eventText) string {
-		return fmt.Sprintf("%s changed the products on %s (%s)", t.Actor, t.This, order.FormatMoney(t.int("total"), t.Str("currency")))
+		return fmt.Sprintf("%s changed the products on %s (%s)", t.Actor, t.This, money.Format(t.int("total"), t.Str("currency")))
 	})
 }
 
@@ -77,7 +79,7 @@ type orderRow struct {
 }
 
 func rowOf(o order.Order) orderRow {
-	return orderRow{Order: o, TotalText: order.FormatMoney(o.Total, o.Currency)}
+	return orderRow{Order: o, TotalText: money.Format(o.Total, o.Currency)}
 }
 
 type ordersView struct {
@@ -142,11 +144,11 @@ func (s *Server) showOrder(w http.ResponseWriter, r *http.Request, status int, o
 		s.fail(w, r, err)
 		return
 	}
-	v := orderView{page: s.page(r, fmt.Sprintf("Order #%d", o.Number)), Order: o, TotalText: order.FormatMoney(o.Total, o.Currency),
+	v := orderView{page: s.page(r, fmt.Sprintf("Order #%d", o.Number)), Order: o, TotalText: money.Format(o.Total, o.Currency),
 		CanUpdate: allowed(r, order.Orders, access.Update), Errors: verr}
 	for _, l := range o.Lines {
-		v.Lines = append(v.Lines, lineView{Line: l, UnitText: order.FormatMoney(l.UnitPrice, o.Currency),
-			TotalText: order.FormatMoney(l.LineTotal, o.Currency)})
+		v.Lines = append(v.Lines, lineView{Line: l, UnitText: money.Format(l.UnitPrice, o.Currency),
+			TotalText: money.Format(l.LineTotal, o.Currency)})
 	}
 	for _, st := range order.Statuses {
 		if st != o.Status && order.CanMove(o.Status, st) {
@@ -194,7 +196,7 @@ func (s *Server) orderForm(r *http.Request, f *orderFormView) error {
 		return err
 	}
 	for _, x := range p.Rows {
-		f.Products = append(f.Products, productRow{Product: x, PriceText: order.FormatMoney(x.Price, x.Currency)})
+		f.Products = append(f.Products, productRow{Product: x, PriceText: money.Format(x.Price, x.Currency)})
 	}
 	if f.Currency == "" {
 		f.Currency = "EUR"
@@ -236,14 +238,14 @@ func (s *Server) orderNew(w http.ResponseWriter, r *http.Request) {
 func postedOrder(r *http.Request) (orderFormView, order.Input, []int, *apperr.Validation) {
 	_ = r.ParseForm()
 	f := orderFormView{ContactID: r.PostFormValue("contact_id"), ContactName: r.PostFormValue("contact_name"),
-		Currency: order.NormaliseCurrency(r.PostFormValue("currency")), OrderDate: r.PostFormValue("order_date"),
+		Currency: money.Normalise(r.PostFormValue("currency")), OrderDate: r.PostFormValue("order_date"),
 		Notes: r.PostFormValue("notes")}
 	pf := r.PostForm
 	v := &apperr.Validation{}
 	var lines []order.LineInput
 	var rows []int
 	cur := f.Currency
-	if !order.ValidCurrency(cur) {
+	if !money.Valid(cur) {
 		cur = "EUR"
 	}
 	for i := range pf["quantity"] {
@@ -267,7 +269,7 @@ func postedOrder(r *http.Request) (orderFormView, order.Input, []int, *apperr.Va
 			li.Quantity = q
 		}
 		if fl.Price != "" {
-			p, msg := order.ParseMoney(fl.Price, cur)
+			p, msg := money.Parse(fl.Price, cur)
 			if msg != "" {
 				v.Add(field+"unit_price", msg)
 			}
@@ -297,7 +299,7 @@ func (s *Server) orderCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	o, err := s.orders.Create(r.Context(), in)
 	if err == nil {
-		s.redirect(w, r, "/orders/"+o.ID, fmt.Sprintf("Order #%d recorded: %s.", o.Number, order.FormatMoney(o.Total, o.Currency)))
+		s.redirect(w, r, "/orders/"+o.ID, fmt.Sprintf("Order #%d recorded: %s.", o.Number, money.Format(o.Total, o.Currency)))
 		return
 	}
 	sv, other := formError(err)
@@ -409,13 +411,13 @@ func (s *Server) dealProductsPanel(r *http.Request, dealID string, rows []formLi
 		total += x.LineTotal
 		if rows == nil {
 			v.Rows = append(v.Rows, formLine{Product: x.ProductID, Quantity: strconv.FormatInt(x.Quantity, 10),
-				Price: order.FormatPlain(x.UnitPrice, cur), Description: x.Name})
+				Price: money.FormatPlain(x.UnitPrice, cur), Description: x.Name})
 		}
 	}
-	v.TotalText = order.FormatMoney(total, cur)
+	v.TotalText = money.Format(total, cur)
 	switch o, err := s.orders.DealOrder(r.Context(), dealID); {
 	case err == nil:
-		v.Order = &dealOrderLink{ID: o.ID, Number: o.Number, Status: o.Status, TotalText: order.FormatMoney(o.Total, o.Currency)}
+		v.Order = &dealOrderLink{ID: o.ID, Number: o.Number, Status: o.Status, TotalText: money.Format(o.Total, o.Currency)}
 		v.CanEdit = false
 	case errors.Is(err, apperr.ErrNotFound), errors.Is(err, apperr.ErrForbidden):
 		// No order, or one this user may not see.
@@ -431,7 +433,7 @@ func (s *Server) dealProductsPanel(r *http.Request, dealID string, rows []formLi
 		return v, err
 	}
 	for _, x := range p.Rows {
-		v.Products = append(v.Products, productRow{Product: x, PriceText: order.FormatMoney(x.Price, x.Currency)})
+		v.Products = append(v.Products, productRow{Product: x, PriceText: money.Format(x.Price, x.Currency)})
 	}
 	return v, nil
 }
@@ -473,7 +475,7 @@ func (s *Server) dealProductsSave(w http.ResponseWriter, r *http.Request) {
 		}
 		x.Quantity = q
 		if fl.Price != "" {
-			p, msg := order.ParseMoney(fl.Price, pf.Get("currency"))
+			p, msg := money.Parse(fl.Price, pf.Get("currency"))
 			if msg != "" {
 				fl.Errors["price"] = msg
 				v.Add(fmt.Sprintf("row %d price", i+1), fmt.Sprintf("Row %d: %s", i+1, msg))

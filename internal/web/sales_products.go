@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 
+	"github.com/rapportcrm/rapport/internal/money"
+
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/order"
@@ -52,7 +54,7 @@ func (s *Server) productList(w http.ResponseWriter, r *http.Request) {
 	}
 	v := productsView{page: s.page(r, "Products"), Next: p.Next, CanEdit: canEditCatalogue(r)}
 	for _, x := range p.Rows {
-		v.Products = append(v.Products, productRow{Product: x, PriceText: order.FormatMoney(x.Price, x.Currency)})
+		v.Products = append(v.Products, productRow{Product: x, PriceText: money.Format(x.Price, x.Currency)})
 	}
 	s.render(w, r, http.StatusOK, "products", v)
 }
@@ -83,7 +85,7 @@ func (s *Server) productEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "product_form", productFormView{page: s.page(r, "Edit "+p.Name), ID: p.ID, Name: p.Name,
-		SKU: p.SKU, Price: order.FormatPlain(p.Price, p.Currency), Currency: p.Currency, Description: p.Description, Active: p.Active})
+		SKU: p.SKU, Price: money.FormatPlain(p.Price, p.Currency), Currency: p.Currency, Description: p.Description, Active: p.Active})
 }
 
 // postedProduct reads the form. A price that is not a number gets its own
@@ -91,15 +93,15 @@ func (s *Server) productEdit(w http.ResponseWriter, r *http.Request) {
 // nothing is saved and the other fields are still checked.
 func postedProduct(r *http.Request) (productFormView, order.ProductInput, *apperr.Validation) {
 	f := productFormView{Name: r.PostFormValue("name"), SKU: r.PostFormValue("sku"), Price: r.PostFormValue("price"),
-		Currency: order.NormaliseCurrency(r.PostFormValue("currency")), Description: r.PostFormValue("description"),
+		Currency: money.Normalise(r.PostFormValue("currency")), Description: r.PostFormValue("description"),
 		Active: r.PostFormValue("active") != ""}
 	in := order.ProductInput{Name: &f.Name, SKU: &f.SKU, Currency: &f.Currency, Description: &f.Description, Active: &f.Active}
 	v := &apperr.Validation{}
 	cur := f.Currency
-	if !order.ValidCurrency(cur) {
+	if !money.Valid(cur) {
 		cur = "EUR" // the currency's own message comes from the service
 	}
-	price, msg := order.ParseMoney(f.Price, cur)
+	price, msg := money.Parse(f.Price, cur)
 	if msg != "" {
 		v.Add("price", msg)
 		price = -1

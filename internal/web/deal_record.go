@@ -272,8 +272,8 @@ func (s *Server) saveDeal(w http.ResponseWriter, r *http.Request, id string) {
 	if v.Currency != "" {
 		in.Currency = &v.Currency
 	}
-	amount, amountOK := parseAmount(v.Amount, v.Currency)
-	if !amountOK {
+	amount, amountMsg := parseAmount(v.Amount, v.Currency)
+	if amountMsg != "" {
 		amount = -1 // refused by the service, so nothing is saved
 	}
 	in.Amount = &amount
@@ -295,10 +295,10 @@ func (s *Server) saveDeal(w http.ResponseWriter, r *http.Request, id string) {
 		}
 	}
 	if verr != nil {
-		if !amountOK {
+		if amountMsg != "" {
 			for i := range verr.Fields {
 				if verr.Fields[i].Field == "amount" {
-					verr.Fields[i].Message = "Enter the amount as a number, such as 1250 or 1,250.50."
+					verr.Fields[i].Message = amountMsg
 				}
 			}
 		}

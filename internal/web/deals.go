@@ -125,9 +125,9 @@ func boardQuery(f boardFilter, currency string) (deal.BoardQuery, *apperr.Valida
 		if x.text == "" {
 			continue
 		}
-		n, ok := parseAmount(x.text, currency)
-		if !ok || n < 0 {
-			v.Add(x.field, "Enter an amount of zero or more, such as 1000 or 1,250.50.")
+		n, msg := parseAmount(x.text, currency)
+		if msg != "" {
+			v.Add(x.field, msg)
 			continue
 		}
 		*x.to = &n
@@ -372,12 +372,10 @@ func formatTotals(totals []deal.Money, currency string) string {
 }
 
 // parseAmount reads an amount typed in major units ("1,250.50") as minor
-// units of currency; empty is zero, and ok is false for anything
-// money.Parse refuses.
-func parseAmount(s, currency string) (int64, bool) {
+// units of currency; empty is zero. msg says why money.Parse refused it.
+func parseAmount(s, currency string) (n int64, msg string) {
 	if strings.TrimSpace(s) == "" {
-		return 0, true
+		return 0, ""
 	}
-	n, msg := money.Parse(s, currency)
-	return n, msg == ""
+	return money.Parse(s, currency)
 }

@@ -37,7 +37,7 @@ func TestDealPages(t *testing.T) {
 
 		bad := s.post("/deals", url.Values{"name": {"Big one"}, "amount": {"lots"}, "currency": {"XYZ"},
 			"close_date": {"2026-02-30"}, "stage_id": {"00000000-0000-7000-8000-00000000d002"}})
-		bad.expect(t, 422, "", "Enter the amount as a number", "ISO 4217", "YYYY-MM-DD", `value="Big one"`, `value="lots"`)
+		bad.expect(t, 422, "", "Enter a number, like 1250.00.", "ISO 4217", "YYYY-MM-DD", `value="Big one"`, `value="lots"`)
 		var n int
 		d.R.QueryRow(`SELECT COUNT(*) FROM deals`).Scan(&n)
 		if n != 0 {
@@ -79,7 +79,8 @@ func TestDealPages(t *testing.T) {
 			"return": {"/deals?pipeline=" + deal.DefaultPipelineID}}).expect(t, 303, "/deals?pipeline="+deal.DefaultPipelineID)
 
 		s.get("/deals?amount_min=20000").expect(t, 200, "", "No deals here that match")
-		s.get("/deals?amount_min=abc").expect(t, 422, "", "Enter an amount of zero or more")
+		s.get("/deals?amount_min=abc").expect(t, 422, "", "Enter a number, like 1250.00.")
+		s.get("/deals?amount_max=-5").expect(t, 422, "", "Enter an amount of zero or more.")
 		s.get("/deals/list").expect(t, 200, "", "Big one", "€12,500.50", "Negotiation")
 		s.get("/deals/list?sort=-amount").expect(t, 200, "", "Big one")
 		// The list's saved views work for deals as for contacts.

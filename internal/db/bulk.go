@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -33,32 +34,53 @@ func Insert(ctx context.Context, tx *Tx, table string, columns []string, rows []
 	}
 	// SQLite binds at most 32766 parameters per statement. Positional "?"
 	// placeholders, because SQLite looks "$n" names up one by one, which
-	// turns a statement of thousands of parameters quadratic.
+	// turns a statement of thousands of parameters quadratic. Parsing such
+	// a statement costs about as much as running it, so the statement for
+	// a full chunk is prepared once and run for every full chunk.
 	per := max(1, 4000/len(columns))
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
 	for start := 0; start < len(rows); start += per {
 		chunk := rows[start:min(start+per, len(rows))]
-		var b strings.Builder
-		b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
 		args := make([]any, 0, len(chunk)*len(columns))
-		for i, r := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('(')
-			for j, v := range r {
-				if j > 0 {
-					b.WriteString(", ")
-				}
-				args = append(args, v)
-				b.WriteByte('?')
-			}
-			b.WriteByte(')')
+		for _, r := range chunk {
+			args = append(args, r...)
 		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		var err error
+		switch {
+		case full != nil && len(chunk) == per:
+			_, err = full.ExecContext(ctx, args...)
+		case len(rows)-start >= 2*per:
+			if full, err = tx.PrepareContext(ctx, insertSQL(table, columns, len(chunk))); err == nil {
+				_, err = full.ExecContext(ctx, args...)
+			}
+		default:
+			_, err = tx.ExecContext(ctx, insertSQL(table, columns, len(chunk)), args...)
+		}
+		if err != nil {
 			return fmt.Errorf("db: insert into %s: %w", table, err)
 		}
 	}
 	return nil
+}
+
+// insertSQL is a multi-row INSERT of n rows of columns into table.
+func insertSQL(table string, columns []string, n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
+	row := "(" + strings.Repeat("?, ", len(columns)-1) + "?)"
+	b.Grow(n * (len(row) + 2))
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
 }
 
 // copyValue turns the values ordinary statements take into what COPY's

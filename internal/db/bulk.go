@@ -3,10 +3,14 @@ package db
 import (
 	"context"
 	"database/sql"
+	"sync"
+
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -21,12 +25,16 @@ func Insert(ctx context.Context, tx *Tx, table string, columns []string, rows []
 		return nil
 	}
 	if tx.Engine == Postgres {
+		uuids, err := uuidColumns(ctx, tx, table, columns)
+		if err != nil {
+			return fmt.Errorf("db: copy into %s: %w", table, err)
+		}
 		for _, r := range rows {
 			for i, v := range r {
-				r[i] = copyValue(v)
+				r[i] = copyValue(v, uuids[i])
 			}
 		}
-		_, err := tx.PgxTx().CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
+		_, err = tx.PgxTx().CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
 		if err != nil {
 			return fmt.Errorf("db: copy into %s: %w", table, err)
 		}
@@ -84,9 +92,17 @@ func insertSQL(table string, columns []string, n int) string {
 }
 
 // copyValue turns the values ordinary statements take into what COPY's
-// binary encoding takes.
-func copyValue(v any) any {
+// binary encoding takes. A uuid column's text goes in as its 16 bytes:
+// pgx encodes a string for uuid only after failing to, at the cost of an
+// error message per value.
+func copyValue(v any, uuidColumn bool) any {
 	switch x := v.(type) {
+	case string:
+		if uuidColumn {
+			if u, err := uuid.Parse(x); err == nil {
+				return [16]byte(u)
+			}
+		}
 	case Time:
 		if x.IsZero() {
 			return nil
@@ -129,4 +145,40 @@ func (e Engine) Params(n int) string {
 	}
 	ph, _ := InList(make([]struct{}, n), 0)
 	return ph
+}
+
+// uuidTypes caches, per table, the names of its uuid columns: built-in
+// type OIDs are the same in every database and schema, and every schema
+// of one process is migrated by the same migrations.
+var uuidTypes sync.Map // table name → map[string]bool
+
+// uuidColumns reports which of columns are of type uuid in table.
+func uuidColumns(ctx context.Context, tx *Tx, table string, columns []string) ([]bool, error) {
+	v, ok := uuidTypes.Load(table)
+	if !ok {
+		rows, err := tx.QueryContext(ctx, `SELECT attname FROM pg_attribute
+			WHERE attrelid = $1::regclass AND atttypid = 'uuid'::regtype AND attnum > 0 AND NOT attisdropped`, table)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		names := map[string]bool{}
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				return nil, err
+			}
+			names[name] = true
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		v, _ = uuidTypes.LoadOrStore(table, names)
+	}
+	names := v.(map[string]bool)
+	out := make([]bool, len(columns))
+	for i, c := range columns {
+		out[i] = names[c]
+	}
+	return out, nil
 }

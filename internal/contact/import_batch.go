@@ -131,7 +131,8 @@ func (s *Service) newBatch(ctx context.Context, tx *db.Tx, rows []Input) (*batch
 		}
 		return list, nil
 	}
-	b := &batch{env: env, emails: map[string]string{}, phones: map[string]string{}}
+	b := &batch{env: env, emails: map[string]string{}, phones: map[string]string{},
+		pending: make([]pendingContact, 0, len(rows))}
 	var keys, numbers []string
 	for _, in := range rows {
 		keys = append(keys, emailKeys(in)...)
@@ -286,7 +287,9 @@ func (b *batch) flush(ctx context.Context, tx *db.Tx, actor access.Actor, src Im
 		return nil
 	}
 	now := db.Now()
-	var contacts, emails, phones, links, photos [][]any
+	contacts := make([][]any, 0, len(b.pending))
+	emails := make([][]any, 0, len(b.pending))
+	var phones, links, photos [][]any
 	docs := make([]search.Doc, 0, len(b.pending))
 	events := make([]event.Event, 0, len(b.pending))
 	for i := range b.pending {

@@ -33,8 +33,14 @@ type Limits struct {
 	Warmup   int
 }
 
+// minSamples is the fewest measured calls run makes even when one call
+// outlasts the duration: a percentile needs more than one sample.
+const minSamples = 2
+
 // run calls op from clients goroutines until the duration or the operation
-// count is used up, after warmup calls that are not measured.
+// count is used up, after warmup calls that are not measured. The duration
+// stops new calls, never one under way: on a slow machine a call longer
+// than the duration is still measured, not cancelled and lost.
 func run(ctx context.Context, l Limits, op func(ctx context.Context, worker, i int) error) Sample {
 	if l.Clients < 1 {
 		l.Clients = 1
@@ -42,19 +48,18 @@ func run(ctx context.Context, l Limits, op func(ctx context.Context, worker, i i
 	for i := range l.Warmup {
 		_ = op(ctx, 0, i)
 	}
-	ctx, cancel := context.WithTimeout(ctx, l.Duration)
-	defer cancel()
 	var count, errs atomic.Int64
 	lat := make([][]time.Duration, l.Clients)
 	var wg sync.WaitGroup
 	start := time.Now()
+	deadline := start.Add(l.Duration)
 	for w := range l.Clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
 				i := int(count.Add(1))
-				if l.MaxOps > 0 && i > l.MaxOps {
+				if l.MaxOps > 0 && i > l.MaxOps || i > minSamples && time.Now().After(deadline) {
 					return
 				}
 				t := time.Now()

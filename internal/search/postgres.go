@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
@@ -207,24 +208,29 @@ func (q query) ranges() []wordRange {
 	return out
 }
 
-// probeWordsPostgres counts the rows of each token's range, up to $4: the
-// query then reads the smallest range, in which the other tokens are
-// checked. A common first name and a rare surname read the surname.
+// probeWordsPostgres counts the rows of each token's range, up to $4: a
+// query of several words reads the smallest range, in which the other
+// words are checked. A common first name and a rare surname read the
+// surname.
 const probeWordsPostgres = `SELECT t.i, (SELECT count(*) FROM (SELECT 1 FROM search_words w
     WHERE w.code = $1 AND w.word >= t.lo AND w.word < t.hi LIMIT $4) AS s)
 FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t (lo, hi, i)`
 
 // probeLimit bounds the count of one range. Past it, ranges are equally
-// large to the query; the longest token is read.
-const probeLimit = 1000
+// large to the query and the longest token is read.
+const probeLimit = 2000
 
 // selectWordsPostgres reads a range of one kind's tokens in index order,
 // from the row after the cursor ($3, $4, $5) up to $6, with each token's
-// document. The conditions and the ORDER BY ... LIMIT that complete it
-// are added in queryPostgres.
+// document. The LATERAL ... LIMIT 1 cannot be flattened into a join, so
+// each document is looked up by key as its token comes: without it the
+// planner may scan all of search_docs to check a tsquery first. The
+// conditions and the ORDER BY ... LIMIT that complete it are added in
+// queryPostgres.
 const selectWordsPostgres = `SELECT w.word, w.rank, w.ref_id::text, d.title, d.subtitle
 FROM search_words w
-JOIN search_docs d ON d.kind = $1 AND d.ref_id = w.ref_id
+CROSS JOIN LATERAL (SELECT d.ref_id, d.title, d.subtitle, d.words FROM search_docs d
+    WHERE d.kind = $1 AND d.ref_id = w.ref_id LIMIT 1) AS d
 WHERE w.code = $2 AND (w.word, w.rank, w.ref_id) > ($3, $4::smallint, $5::uuid) AND w.word < $6`
 
 // noUUID sorts before every UUID: the cursor before a range's first row.
@@ -244,16 +250,17 @@ type pgSearch struct {
 // words in the range is met more than once; reading continues past the
 // repeats until s.want distinct documents are found or the range ends.
 func queryPostgres(ctx context.Context, q db.Querier, s pgSearch) ([]Hit, error) {
-	ranges := s.query.ranges()
-	r, err := smallestRange(ctx, q, s.kind.code, ranges)
+	ranges, err := sortRanges(ctx, q, s.kind.code, s.query.ranges())
 	if err != nil {
 		return nil, err
 	}
-	page := 2 * s.want
+	r := ranges[0].wordRange
+	page := s.want
 	args := []any{planned, s.kind.name, s.kind.code, r.lo, -1, noUUID, r.hi}
 	sql := selectWordsPostgres
 	if len(s.query.tokens()) > 1 {
-		// The range matches one token; the tsvector checks them all.
+		// The range matches one token; the tsvector checks them all, and
+		// the order of the words of a phrase.
 		args = append(args, tsQuery(s.kind.name, s.query))
 		sql += " AND d.words @@ $" + strconv.Itoa(len(args)-1) + "::tsquery"
 	}
@@ -298,11 +305,21 @@ func queryPostgres(ctx context.Context, q db.Querier, s pgSearch) ([]Hit, error)
 	return hits, nil
 }
 
-// smallestRange returns the range of ranges with the fewest rows of kind
-// code, counting each up to probeLimit; ties go to the longest token.
-func smallestRange(ctx context.Context, q db.Querier, code int64, ranges []wordRange) (wordRange, error) {
+// countedRange is a token range with its row count, up to probeLimit.
+type countedRange struct {
+	wordRange
+	n int
+}
+
+// sortRanges orders ranges by their rows of kind code, fewest first,
+// counting each up to probeLimit; ties go to the longest token.
+func sortRanges(ctx context.Context, q db.Querier, code int64, ranges []wordRange) ([]countedRange, error) {
+	out := make([]countedRange, len(ranges))
+	for i, r := range ranges {
+		out[i] = countedRange{r, probeLimit}
+	}
 	if len(ranges) == 1 {
-		return ranges[0], nil
+		return out, nil
 	}
 	lo, hi := make([]string, len(ranges)), make([]string, len(ranges))
 	for i, r := range ranges {
@@ -310,19 +327,18 @@ func smallestRange(ctx context.Context, q db.Querier, code int64, ranges []wordR
 	}
 	rows, err := q.QueryContext(ctx, probeWordsPostgres, planned, code, lo, hi, probeLimit)
 	if err != nil {
-		return wordRange{}, err
+		return nil, err
 	}
 	defer rows.Close()
-	best, bestN := ranges[0], probeLimit+1
 	for rows.Next() {
 		var i, n int
 		if err := rows.Scan(&i, &n); err != nil {
-			return wordRange{}, err
+			return nil, err
 		}
-		r := ranges[i-1]
-		if n < bestN || n == bestN && len(r.lo) > len(best.lo) {
-			best, bestN = r, n
-		}
+		out[i-1].n = n
 	}
-	return best, rows.Err()
+	slices.SortStableFunc(out, func(a, b countedRange) int {
+		return cmp.Or(cmp.Compare(a.n, b.n), cmp.Compare(len(b.lo), len(a.lo)))
+	})
+	return out, rows.Err()
 }

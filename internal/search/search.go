@@ -4,13 +4,15 @@
 // Each record is indexed as one document in the same transaction as the
 // change that produced it. A query matches every word it holds, each as a
 // prefix, and returns a few hits per kind of record. On SQLite the index is
-// an FTS5 table; on PostgreSQL a tsvector column with a GIN index. Both
-// engines index the same tokens, made in Go (see text.go), so a query finds
-// the same documents on either.
+// an FTS5 table; on PostgreSQL a B-tree of tokens (search_words) beside a
+// tsvector per document. Both engines index the same tokens, made in Go
+// (see text.go), so a query finds the same documents on either.
 //
 // Queries never rank every match: a two-letter prefix may match a tenth of a
-// million contacts. Each kind reads a bounded number of candidates in a
-// cheap order and only those are ordered by how well their title matches.
+// million contacts. Each kind reads a bounded number of candidates in an
+// order an index gives, documents with the query's words whole before
+// those with longer words starting with them, and only those candidates
+// are ordered by how well their title matches.
 package search
 
 import (
@@ -175,7 +177,7 @@ func Remove(ctx context.Context, q db.Querier, engine db.Engine, kind, recordID 
 	case db.SQLite:
 		err = removeSQLite(ctx, q, kind, recordID)
 	case db.Postgres:
-		_, err = q.ExecContext(ctx, `DELETE FROM search_docs WHERE kind = $1 AND ref_id = $2`, kind, recordID)
+		err = removePostgres(ctx, q, kind, recordID)
 	default:
 		err = fmt.Errorf("unknown engine %q", engine)
 	}
@@ -209,16 +211,11 @@ func Query(ctx context.Context, q db.Querier, engine db.Engine, text string, opt
 	var groups []Group
 	for _, k := range kinds {
 		var hits []Hit
-		n := 3 // the SQLite query's own arguments before the limit
-		if engine == db.Postgres {
-			n = 1
-		}
-		vis, visArgs := visible(opts.Reader, k.name, n)
 		switch engine {
 		case db.SQLite:
-			hits, err = querySQLite(ctx, q, k, ftsQuery(pq), candidates(limit), vis, visArgs)
+			hits, err = searchSQLite(ctx, q, k, pq, candidates(limit), opts.Reader)
 		case db.Postgres:
-			hits, err = queryPostgres(ctx, q, k.name, tsQuery(k.name, pq), candidates(limit), vis, visArgs)
+			hits, err = queryPostgres(ctx, q, pgSearch{kind: k, query: pq, want: candidates(limit), reader: opts.Reader})
 		default:
 			err = fmt.Errorf("unknown engine %q", engine)
 		}

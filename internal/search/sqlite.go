@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/db"
 )
 
@@ -148,6 +150,28 @@ func removeSQLite(ctx context.Context, q db.Querier, kind, recordID string) erro
 	}
 	_, err = q.ExecContext(ctx, `DELETE FROM search_fts WHERE rowid = $1`, doc)
 	return err
+}
+
+// searchSQLite returns up to want documents of kind k that match pq: first
+// those whose every word is whole ("mar" the word, not "maria"), newest
+// first, then the newest of the prefix matches. Each pass is one bounded
+// FTS5 read; exact words come first however many longer words match.
+func searchSQLite(ctx context.Context, q db.Querier, k kind, pq query, want int, reader *access.Actor) ([]Hit, error) {
+	vis, visArgs := visible(reader, k.name, 3) // after the query's own arguments
+	hits, err := querySQLite(ctx, q, k, ftsQueryExact(pq), want, vis, visArgs)
+	if err != nil || len(hits) >= want {
+		return hits, err
+	}
+	more, err := querySQLite(ctx, q, k, ftsQuery(pq), want, vis, visArgs)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range more {
+		if len(hits) < want && !slices.ContainsFunc(hits, func(x Hit) bool { return x.ID == h.ID }) {
+			hits = append(hits, h)
+		}
+	}
+	return hits, nil
 }
 
 func querySQLite(ctx context.Context, q db.Querier, k kind, match string, limit int, vis string, visArgs []any) ([]Hit, error) {

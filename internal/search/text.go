@@ -74,6 +74,11 @@ func words(s string) []string {
 	return fields
 }
 
+// Words returns the tokens search indexes for s: folded, split on
+// punctuation. For tools that read the index with plain SQL (the
+// benchmarks' baselines).
+func Words(s string) []string { return words(s) }
+
 // phoneDigits returns the digits of s when s is written like a phone
 // number: only digits, spaces and + - ( ) . / with at least
 // minPhoneDigits digits. "+49 (151) 234-56" gives "4915123456".
@@ -169,6 +174,16 @@ func ftsQuery(q query) string {
 	parts := make([]string, len(q.phrases))
 	for i, p := range q.phrases {
 		parts[i] = ftsString(strings.Join(p, " ")) + "*"
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// ftsQueryExact is ftsQuery with whole words only: no phrase ends in a
+// prefix.
+func ftsQueryExact(q query) string {
+	parts := make([]string, len(q.phrases))
+	for i, p := range q.phrases {
+		parts[i] = ftsString(strings.Join(p, " "))
 	}
 	return strings.Join(parts, " AND ")
 }

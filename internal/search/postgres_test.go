@@ -1,0 +1,71 @@
+package search
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/dbtest"
+	"github.com/rapportcrm/rapport/internal/id"
+)
+
+// TestPostgresWordsFollowDocs checks what the public API cannot see: that
+// search_words holds exactly the tokens of the documents indexed now, each
+// once with its rank, after re-indexing and removing. A stale row would
+// never show as a hit but would use up the LIMIT of later queries.
+func TestPostgresWordsFollowDocs(t *testing.T) {
+	if !slices.Contains(dbtest.Engines(), db.Postgres) {
+		t.Skip("RAPPORT_TEST_POSTGRES not set")
+	}
+	ctx := context.Background()
+	d := dbtest.Open(t, db.Postgres)
+	words := func(ref string) string {
+		t.Helper()
+		rows, err := d.R.QueryContext(ctx, `SELECT k.name || ':' || w.word || ':' || w.rank FROM search_words w
+			JOIN search_kinds k ON k.code = w.code WHERE w.ref_id = $1 ORDER BY 1`, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		return strings.Join(out, " ")
+	}
+	a := Doc{Kind: KindContact, ID: id.New(), Title: "Anna Smith", Subtitle: "anna@smith.example",
+		Terms: []string{"anna@smith.example", "+49 30 123"}}
+	c := Doc{Kind: KindCompany, ID: a.ID, Title: "Smith Corp"} // same ID, other kind
+	for _, doc := range []Doc{a, c, a} {
+		if err := Index(ctx, d.W, db.Postgres, doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "company:corp:0 company:smith:0 contact:123:1 contact:30:1 contact:4930123:1 contact:49:1 contact:anna:0 contact:example:1 contact:smith:0"
+	if got := words(a.ID); got != want {
+		t.Errorf("after indexing, search_words = %q, want %q", got, want)
+	}
+	a.Title, a.Subtitle, a.Terms = "Anna Jones", "", nil
+	if err := IndexBatch(ctx, d.W, db.Postgres, []Doc{a}); err != nil {
+		t.Fatal(err)
+	}
+	want = "company:corp:0 company:smith:0 contact:anna:0 contact:jones:0"
+	if got := words(a.ID); got != want {
+		t.Errorf("after re-indexing, search_words = %q, want %q", got, want)
+	}
+	for range 2 {
+		if err := Remove(ctx, d.W, db.Postgres, KindCompany, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want = "contact:anna:0 contact:jones:0"
+	if got := words(a.ID); got != want {
+		t.Errorf("after removing the company, search_words = %q, want %q", got, want)
+	}
+}

@@ -56,7 +56,7 @@ var DefaultSort = query.Sort{Field: "name"}
 
 // Schema returns the list fields of companies, custom fields included.
 func (s *Service) Schema(ctx context.Context) (*query.Schema, error) {
-	defs, err := customfield.ListFor(ctx, s.db.R, customfield.ObjectCompany)
+	defs, err := customfield.ListRead(ctx, s.db.R, customfield.ObjectCompany)
 	if err != nil {
 		return nil, err
 	}

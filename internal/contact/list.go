@@ -74,7 +74,7 @@ var DefaultSort = query.Sort{Field: "updated_at", Desc: true}
 
 // Schema returns the list fields of contacts, custom fields included.
 func (s *Service) Schema(ctx context.Context) (*query.Schema, error) {
-	defs, err := customfield.ListFor(ctx, s.db.R, customfield.ObjectContact)
+	defs, err := customfield.ListRead(ctx, s.db.R, customfield.ObjectContact)
 	if err != nil {
 		return nil, err
 	}

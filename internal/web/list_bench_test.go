@@ -1,0 +1,95 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/dbtest"
+	"github.com/rapportcrm/rapport/internal/demo"
+	"github.com/rapportcrm/rapport/internal/query"
+)
+
+// benchList is the list rapport bench reads: a filter and a sort, 50 rows.
+var benchList = query.Request{
+	Filter: query.Group{Conditions: []query.Condition{{Field: "lifecycle_stage", Op: query.IsNot, Value: "other"}}},
+	Sort:   query.Sort{Field: "name"},
+	Limit:  50,
+}.Values().Encode()
+
+// benchSite is a signed-in site over demo data (RAPPORT_BENCH_CONTACTS
+// contacts, 2,000 by default), for profiling the list handlers with
+// go test -bench -cpuprofile.
+func benchSite(b *testing.B) *site {
+	n := 2000
+	if v, err := strconv.Atoi(os.Getenv("RAPPORT_BENCH_CONTACTS")); err == nil && v > 0 {
+		n = v
+	}
+	d := dbtest.Open(b, db.SQLite)
+	if _, err := demo.Generate(context.Background(), d, demo.Options{Contacts: n, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	s := &site{db: d, srv: newTestServer(b, d, ""), client: newClient()}
+	res, err := s.client.PostForm(s.srv.URL+"/login", url.Values{"email": {demo.OwnerEmail}, "password": {demo.OwnerPassword}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode >= 400 {
+		b.Fatalf("sign in: %s", res.Status)
+	}
+	return s
+}
+
+func benchGet(b *testing.B, s *site, path string) {
+	b.Helper()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			res, err := s.client.Get(s.srv.URL + path)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				b.Errorf("GET %s: %s", path, res.Status)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkContactListHTML(b *testing.B) { benchGet(b, benchSite(b), "/contacts?"+benchList) }
+
+func BenchmarkContactListJSON(b *testing.B) { benchGet(b, benchSite(b), "/api/v1/contacts?"+benchList) }
+
+func TestDumpListPage(t *testing.T) {
+	if os.Getenv("RAPPORT_DUMP") == "" {
+		t.Skip()
+	}
+	d := dbtest.Open(t, db.SQLite)
+	if _, err := demo.Generate(context.Background(), d, demo.Options{Contacts: 500, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	s := &site{db: d, srv: newTestServer(t, d, ""), client: newClient()}
+	res, _ := s.client.PostForm(s.srv.URL+"/login", url.Values{"email": {demo.OwnerEmail}, "password": {demo.OwnerPassword}})
+	res.Body.Close()
+	for i, p := range []string{"/contacts?" + benchList, "/api/v1/contacts?" + benchList} {
+		res, err := s.client.Get(s.srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		f := os.Getenv("RAPPORT_DUMP") + "." + strconv.Itoa(i)
+		os.WriteFile(f, b, 0o644)
+		t.Logf("%s: %d bytes -> %s", p, len(b), f)
+	}
+}

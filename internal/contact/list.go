@@ -9,6 +9,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/memo"
 	"github.com/rapportcrm/rapport/internal/query"
 	"github.com/rapportcrm/rapport/internal/record"
 )
@@ -74,6 +75,12 @@ var DefaultSort = query.Sort{Field: "updated_at", Desc: true}
 
 // Schema returns the list fields of contacts, custom fields included.
 func (s *Service) Schema(ctx context.Context) (*query.Schema, error) {
+	// A page asks for it several times (filter, list, columns): once per
+	// read-only request is enough (memo).
+	return memo.Do(ctx, "contact.schema", func() (*query.Schema, error) { return s.schema(ctx) })
+}
+
+func (s *Service) schema(ctx context.Context) (*query.Schema, error) {
 	defs, err := customfield.ListRead(ctx, s.db.R, customfield.ObjectContact)
 	if err != nil {
 		return nil, err

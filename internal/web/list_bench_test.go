@@ -23,16 +23,28 @@ var benchList = query.Request{
 }.Values().Encode()
 
 // benchSite is a signed-in site over demo data (RAPPORT_BENCH_CONTACTS
-// contacts, 2,000 by default), for profiling the list handlers with
+// contacts, 2,000 by default, or the SQLite file RAPPORT_BENCH_SQLITE
+// names), for profiling the list handlers with
 // go test -bench -cpuprofile.
 func benchSite(b *testing.B) *site {
 	n := 2000
 	if v, err := strconv.Atoi(os.Getenv("RAPPORT_BENCH_CONTACTS")); err == nil && v > 0 {
 		n = v
 	}
-	d := dbtest.Open(b, db.SQLite)
-	if _, err := demo.Generate(context.Background(), d, demo.Options{Contacts: n, Seed: 1}); err != nil {
-		b.Fatal(err)
+	var d *db.DB
+	if path := os.Getenv("RAPPORT_BENCH_SQLITE"); path != "" {
+		// An existing demo database (rapport demo --db sqlite:PATH), to
+		// profile at a realistic size without building it each time.
+		var err error
+		if d, err = db.Open(context.Background(), db.Source{Engine: db.SQLite, Path: path}); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { d.Close() })
+	} else {
+		d = dbtest.Open(b, db.SQLite)
+		if _, err := demo.Generate(context.Background(), d, demo.Options{Contacts: n, Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
 	}
 	s := &site{db: d, srv: newTestServer(b, d, ""), client: newClient()}
 	res, err := s.client.PostForm(s.srv.URL+"/login", url.Values{"email": {demo.OwnerEmail}, "password": {demo.OwnerPassword}})

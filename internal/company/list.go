@@ -103,12 +103,14 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, fmt.Errorf("company: list: %w", err)
 	}
-	var list []Row
+	// Rows are scanned in place and the scan targets reused.
+	list := make([]Row, 0, min(p.Limit+1, 1001))
+	var domain, owner, ownerName sql.NullString
+	var custom string
+	var created, updated db.Time
 	for rows.Next() {
-		var x Row
-		var domain, owner, ownerName sql.NullString
-		var custom string
-		var created, updated db.Time
+		list = append(list, Row{})
+		x := &list[len(list)-1]
 		if err := rows.Scan(&x.ID, &x.Name, &domain, &x.Industry, &x.Size, &x.City, &x.Country, &owner, &ownerName,
 			&custom, &created, &updated, &x.sortValue); err != nil {
 			rows.Close()
@@ -120,7 +122,6 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 			rows.Close()
 			return ListPage{}, err
 		}
-		list = append(list, x)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -51,3 +51,34 @@ func Do[T any](ctx context.Context, k string, load func() (T, error)) (T, error)
 	v, _ := e.val.(T)
 	return v, e.err
 }
+
+// Put remembers v under k for the rest of the request; without a memo in
+// ctx it does nothing.
+func Put(ctx context.Context, k string, v any) {
+	s, _ := ctx.Value(key{}).(*store)
+	if s == nil {
+		return
+	}
+	e := &entry{val: v}
+	e.once.Do(func() {})
+	s.mu.Lock()
+	s.vals[k] = e
+	s.mu.Unlock()
+}
+
+// Get returns the value Put or a finished Do left under k in ctx's memo.
+func Get[T any](ctx context.Context, k string) (T, bool) {
+	var zero T
+	s, _ := ctx.Value(key{}).(*store)
+	if s == nil {
+		return zero, false
+	}
+	s.mu.Lock()
+	e := s.vals[k]
+	s.mu.Unlock()
+	if e == nil || e.err != nil {
+		return zero, false
+	}
+	v, ok := e.val.(T)
+	return v, ok
+}

@@ -57,3 +57,21 @@ func TestDoRemembersErrors(t *testing.T) {
 		t.Errorf("failing load ran %d times, want 1", calls)
 	}
 }
+
+func TestPutGet(t *testing.T) {
+	ctx := With(context.Background())
+	if _, ok := Get[string](ctx, "k"); ok {
+		t.Error("Get found a value nobody put")
+	}
+	Put(ctx, "k", "v")
+	if v, ok := Get[string](ctx, "k"); !ok || v != "v" {
+		t.Errorf("Get = %q, %v; want v, true", v, ok)
+	}
+	if _, ok := Get[int](ctx, "k"); ok {
+		t.Error("Get of another type found the value")
+	}
+	Put(context.Background(), "k", "v") // no memo: nothing to do, no panic
+	if _, ok := Get[string](context.Background(), "k"); ok {
+		t.Error("Get without a memo found a value")
+	}
+}

@@ -47,6 +47,7 @@ func benchSite(b *testing.B) *site {
 		}
 	}
 	s := &site{db: d, srv: newTestServer(b, d, ""), client: newClient()}
+	s.client.Transport = &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64}
 	res, err := s.client.PostForm(s.srv.URL+"/login", url.Values{"email": {demo.OwnerEmail}, "password": {demo.OwnerPassword}})
 	if err != nil {
 		b.Fatal(err)
@@ -60,6 +61,8 @@ func benchSite(b *testing.B) *site {
 
 func benchGet(b *testing.B, s *site, path string) {
 	b.Helper()
+	// 32 goroutines per CPU: about the 64 connections of rapport bench.
+	b.SetParallelism(32)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

@@ -84,27 +84,3 @@ func benchGet(b *testing.B, s *site, path string) {
 func BenchmarkContactListHTML(b *testing.B) { benchGet(b, benchSite(b), "/contacts?"+benchList) }
 
 func BenchmarkContactListJSON(b *testing.B) { benchGet(b, benchSite(b), "/api/v1/contacts?"+benchList) }
-
-func TestDumpListPage(t *testing.T) {
-	if os.Getenv("RAPPORT_DUMP") == "" {
-		t.Skip()
-	}
-	d := dbtest.Open(t, db.SQLite)
-	if _, err := demo.Generate(context.Background(), d, demo.Options{Contacts: 500, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	s := &site{db: d, srv: newTestServer(t, d, ""), client: newClient()}
-	res, _ := s.client.PostForm(s.srv.URL+"/login", url.Values{"email": {demo.OwnerEmail}, "password": {demo.OwnerPassword}})
-	res.Body.Close()
-	for i, p := range []string{"/contacts?" + benchList, "/api/v1/contacts?" + benchList} {
-		res, err := s.client.Get(s.srv.URL + p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		f := os.Getenv("RAPPORT_DUMP") + "." + strconv.Itoa(i)
-		os.WriteFile(f, b, 0o644)
-		t.Logf("%s: %d bytes -> %s", p, len(b), f)
-	}
-}

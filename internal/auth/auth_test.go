@@ -5,11 +5,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/rapportcrm/rapport/internal/auth"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/dbtest"
 	"github.com/rapportcrm/rapport/internal/fixture"
 	"github.com/rapportcrm/rapport/internal/id"
+	"github.com/rapportcrm/rapport/internal/memo"
 )
 
 func TestSessionStore(t *testing.T) {
@@ -98,6 +100,60 @@ func TestCleanupEndsIdleBrowsers(t *testing.T) {
 		var left int
 		if err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_sessions`).Scan(&left); err != nil || left != 1 {
 			t.Errorf("%d browsers left (%v), want the recent one", left, err)
+		}
+	})
+}
+
+// TestSessionRefreshSkipped: a read-only request (memo) that changes
+// nothing writes the session again only once its expiry is RefreshEvery
+// behind; changed data, or a request without a memo, always writes.
+func TestSessionRefreshSkipped(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		s := auth.NewSessionStore(d)
+		var codec scs.GobCodec
+		deadline := time.Now().Add(24 * time.Hour).UTC()
+		data, err := codec.Encode(deadline, map[string]any{"a": "1", "b": "2", "c": 3, "d": true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+		if err := s.CommitCtx(context.Background(), "tok", data, start); err != nil {
+			t.Fatal(err)
+		}
+		stored := func() time.Time {
+			var e db.Time
+			if err := d.R.QueryRowContext(context.Background(), `SELECT expiry FROM sessions WHERE token = $1`, "tok").Scan(&e); err != nil {
+				t.Fatal(err)
+			}
+			return e.Time
+		}
+		request := func(ctx context.Context, b []byte, expiry time.Time) {
+			if _, found, err := s.FindCtx(ctx, "tok"); err != nil || !found {
+				t.Fatalf("Find: %v, %v", found, err)
+			}
+			if err := s.CommitCtx(ctx, "tok", b, expiry); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The same values, encoded again (gob's map order may differ).
+		again, _ := codec.Encode(deadline, map[string]any{"d": true, "c": 3, "b": "2", "a": "1"})
+		request(memo.With(context.Background()), again, start.Add(10*time.Second))
+		if got := stored(); !got.Equal(start) {
+			t.Errorf("expiry %v after an unchanged request 10 s later, want it kept at %v", got, start)
+		}
+		later := start.Add(auth.RefreshEvery + time.Second)
+		request(memo.With(context.Background()), again, later)
+		if got := stored(); !got.Equal(later) {
+			t.Errorf("expiry %v after a request past RefreshEvery, want %v", got, later)
+		}
+		changed, _ := codec.Encode(deadline, map[string]any{"a": "1", "b": "2", "c": 3, "d": false})
+		request(memo.With(context.Background()), changed, later.Add(time.Second))
+		if got := stored(); !got.Equal(later.Add(time.Second)) {
+			t.Errorf("expiry %v after changed data, want %v", got, later.Add(time.Second))
+		}
+		request(context.Background(), changed, later.Add(2*time.Second))
+		if got := stored(); !got.Equal(later.Add(2 * time.Second)) {
+			t.Errorf("expiry %v after a request without a memo (a write), want %v", got, later.Add(2*time.Second))
 		}
 	})
 }

@@ -3,12 +3,16 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"reflect"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/memo"
 )
 
 // SessionStore keeps scs sessions in the sessions table of either engine,
@@ -23,19 +27,57 @@ func NewSessionStore(d *db.DB) *SessionStore { return &SessionStore{db: d} }
 // FindCtx returns the session data for token if it exists and has not expired.
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
-	err := s.db.R.QueryRowContext(ctx, `SELECT data FROM sessions WHERE token = $1 AND expiry > $2`,
-		token, db.T(db.Now())).Scan(&b)
+	var expiry db.Time
+	err := s.db.R.QueryRowContext(ctx, `SELECT data, expiry FROM sessions WHERE token = $1 AND expiry > $2`,
+		token, db.T(db.Now())).Scan(&b, &expiry)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
+	memo.Put(ctx, foundKey+token, foundSession{data: b, expiry: expiry.Time})
 	return b, true, nil
+}
+
+// RefreshEvery is how stale a session's stored expiry may get. With an
+// idle timeout scs commits every request only to push the expiry on; a
+// read-only request whose session data did not change skips that write
+// while the stored expiry is less than RefreshEvery behind, so pages do
+// not queue on the database's writer. A session then ends at most
+// RefreshEvery before IdleTimeout after its last request.
+const RefreshEvery = time.Minute
+
+const foundKey = "auth.session:"
+
+// foundSession is the session row as FindCtx read it in this request.
+type foundSession struct {
+	data   []byte
+	expiry time.Time
+}
+
+// unchanged reports whether committing b with expiry in this request may
+// be skipped (see RefreshEvery).
+func unchanged(ctx context.Context, token string, b []byte, expiry time.Time) bool {
+	f, ok := memo.Get[foundSession](ctx, foundKey+token)
+	if !ok || expiry.Before(f.expiry) || expiry.Sub(f.expiry) >= RefreshEvery {
+		return false
+	}
+	if bytes.Equal(f.data, b) {
+		return true
+	}
+	// gob writes a map in random order: compare what the bytes hold.
+	var codec scs.GobCodec
+	d1, v1, err1 := codec.Decode(f.data)
+	d2, v2, err2 := codec.Decode(b)
+	return err1 == nil && err2 == nil && d1.Equal(d2) && reflect.DeepEqual(v1, v2)
 }
 
 // CommitCtx adds or replaces a session.
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	if unchanged(ctx, token, b, expiry) {
+		return nil
+	}
 	_, err := s.db.W.ExecContext(ctx, `INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
 		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
 		token, b, db.T(expiry))

@@ -9,6 +9,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/memo"
 	"github.com/rapportcrm/rapport/internal/query"
 	"github.com/rapportcrm/rapport/internal/record"
 )
@@ -56,7 +57,13 @@ var DefaultSort = query.Sort{Field: "name"}
 
 // Schema returns the list fields of companies, custom fields included.
 func (s *Service) Schema(ctx context.Context) (*query.Schema, error) {
-	defs, err := customfield.ListFor(ctx, s.db.R, customfield.ObjectCompany)
+	// A page asks for it several times (filter, list, columns): once per
+	// read-only request is enough (memo).
+	return memo.Do(ctx, "company.schema", func() (*query.Schema, error) { return s.schema(ctx) })
+}
+
+func (s *Service) schema(ctx context.Context) (*query.Schema, error) {
+	defs, err := customfield.ListRead(ctx, s.db.R, customfield.ObjectCompany)
 	if err != nil {
 		return nil, err
 	}
@@ -96,12 +103,14 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, fmt.Errorf("company: list: %w", err)
 	}
-	var list []Row
+	// Rows are scanned in place and the scan targets reused.
+	list := make([]Row, 0, min(p.Limit+1, 1001))
+	var domain, owner, ownerName sql.NullString
+	var custom string
+	var created, updated db.Time
 	for rows.Next() {
-		var x Row
-		var domain, owner, ownerName sql.NullString
-		var custom string
-		var created, updated db.Time
+		list = append(list, Row{})
+		x := &list[len(list)-1]
 		if err := rows.Scan(&x.ID, &x.Name, &domain, &x.Industry, &x.Size, &x.City, &x.Country, &owner, &ownerName,
 			&custom, &created, &updated, &x.sortValue); err != nil {
 			rows.Close()
@@ -113,7 +122,6 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 			rows.Close()
 			return ListPage{}, err
 		}
-		list = append(list, x)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/memo"
 	"github.com/rapportcrm/rapport/internal/query"
 	"github.com/rapportcrm/rapport/internal/record"
 )
@@ -74,7 +75,13 @@ var DefaultSort = query.Sort{Field: "updated_at", Desc: true}
 
 // Schema returns the list fields of contacts, custom fields included.
 func (s *Service) Schema(ctx context.Context) (*query.Schema, error) {
-	defs, err := customfield.ListFor(ctx, s.db.R, customfield.ObjectContact)
+	// A page asks for it several times (filter, list, columns): once per
+	// read-only request is enough (memo).
+	return memo.Do(ctx, "contact.schema", func() (*query.Schema, error) { return s.schema(ctx) })
+}
+
+func (s *Service) schema(ctx context.Context) (*query.Schema, error) {
+	defs, err := customfield.ListRead(ctx, s.db.R, customfield.ObjectContact)
 	if err != nil {
 		return nil, err
 	}
@@ -125,13 +132,16 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, fmt.Errorf("contact: list: %w", err)
 	}
-	var list []Row
+	// Rows are scanned in place and the scan targets reused: a page's
+	// allocations were a good part of its cost.
+	list := make([]Row, 0, min(p.Limit+1, 1001))
+	var email, phone, companyID, companyName, owner, ownerName sql.NullString
+	var birthday db.Date
+	var custom string
+	var created, updated db.Time
 	for rows.Next() {
-		var x Row
-		var email, phone, companyID, companyName, owner, ownerName sql.NullString
-		var birthday db.Date
-		var custom string
-		var created, updated db.Time
+		list = append(list, Row{})
+		x := &list[len(list)-1]
 		if err := rows.Scan(&x.ID, &x.DisplayName, &x.FirstName, &x.LastName, &email, &phone, &x.JobTitle,
 			&companyID, &companyName, &x.Stage, &x.Source, &x.City, &x.Country, &birthday, &owner, &ownerName,
 			&custom, &created, &updated, &x.sortValue); err != nil {
@@ -145,7 +155,6 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 			rows.Close()
 			return ListPage{}, err
 		}
-		list = append(list, x)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

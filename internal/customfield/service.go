@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/event"
 	"github.com/rapportcrm/rapport/internal/id"
+	"github.com/rapportcrm/rapport/internal/memo"
 )
 
 // Service manages custom field definitions.
@@ -56,7 +58,14 @@ func (s *Service) List(ctx context.Context, object string) ([]Field, error) {
 	if _, err := access.Check(ctx, access.CustomFields, access.Read); err != nil {
 		return nil, err
 	}
-	return ListFor(ctx, s.db.R, object)
+	return ListRead(ctx, s.db.R, object)
+}
+
+// ListRead is ListFor on the read pool r, read once per read-only request
+// (see memo); callers get their own copy of the slice.
+func ListRead(ctx context.Context, r db.Querier, object string) ([]Field, error) {
+	defs, err := memo.Do(ctx, "customfield.defs:"+object, func() ([]Field, error) { return ListFor(ctx, r, object) })
+	return slices.Clone(defs), err
 }
 
 // ListFor reads the definitions of object with q; other services use it

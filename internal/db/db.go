@@ -138,7 +138,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", abs, err)
 	}
-	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=cache_size(-8192)")
+	r, err := openCachingSQLite(base + "&_pragma=query_only(1)&_pragma=cache_size(-8192)")
 	if err != nil {
 		w.Close()
 		return nil, err

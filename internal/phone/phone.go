@@ -5,6 +5,7 @@ package phone
 import (
 	"errors"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -35,12 +36,54 @@ func ValidRegion(region string) bool {
 }
 
 // International formats an E.164 number for display: "+49 30 123456".
+// The result depends on e164 alone, so it is remembered: a list page shows
+// the same numbers again and again and parsing one costs tens of µs.
 func International(e164 string) string {
+	if e164 == "" {
+		return ""
+	}
+	if s, ok := formatted.get(e164); ok {
+		return s
+	}
+	s := international(e164)
+	formatted.put(e164, s)
+	return s
+}
+
+func international(e164 string) string {
 	n, err := phonenumbers.Parse(e164, "")
 	if err != nil {
 		return e164
 	}
 	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+}
+
+// formatCache maps numbers to their display form. It holds at most
+// formatCacheSize numbers and starts afresh when full, which keeps it
+// simple and bounded; the numbers of the pages in use refill it at once.
+type formatCache struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+const formatCacheSize = 20_000
+
+var formatted = &formatCache{m: map[string]string{}}
+
+func (c *formatCache) get(k string) (string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s, ok := c.m[k]
+	return s, ok
+}
+
+func (c *formatCache) put(k, v string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= formatCacheSize {
+		c.m = make(map[string]string, formatCacheSize)
+	}
+	c.m[k] = v
 }
 
 // SearchTerms returns digit strings under which a number should be found:

@@ -2,6 +2,7 @@ package phone
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -38,5 +39,30 @@ func TestSearchTerms(t *testing.T) {
 	}
 	if !ValidRegion("de") || ValidRegion("XX") {
 		t.Error("ValidRegion is wrong for DE or XX")
+	}
+}
+
+// TestInternationalCache checks that remembered numbers read the same as
+// freshly formatted ones, and that the cache stays bounded.
+func TestInternationalCache(t *testing.T) {
+	for _, n := range []string{"+4930901820", "+14155552671", "not a number", "+81312345678", ""} {
+		first, again := International(n), International(n)
+		if want := international(n); n == "" {
+			want = ""
+			if first != want {
+				t.Errorf("International(%q) = %q, want %q", n, first, want)
+			}
+		} else if first != want || again != want {
+			t.Errorf("International(%q) = %q then %q, want %q", n, first, again, want)
+		}
+	}
+	for i := range formatCacheSize + 10 {
+		International("+4930" + strconv.Itoa(1_000_000+i))
+	}
+	formatted.mu.RLock()
+	size := len(formatted.m)
+	formatted.mu.RUnlock()
+	if size > formatCacheSize {
+		t.Errorf("cache holds %d numbers, more than %d", size, formatCacheSize)
 	}
 }

@@ -3,11 +3,13 @@ package user
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/event"
 	"github.com/rapportcrm/rapport/internal/id"
+	"github.com/rapportcrm/rapport/internal/memo"
 )
 
 // Service is the use cases of users: setup, creation, sign-in checks.
@@ -127,7 +129,11 @@ func (s *Service) ByID(ctx context.Context, userID string) (User, error) {
 func (s *Service) Count(ctx context.Context) (int, error) { return countUsers(ctx, s.db.R) }
 
 // List returns every user by name.
-func (s *Service) List(ctx context.Context) ([]User, error) { return listUsers(ctx, s.db.R) }
+func (s *Service) List(ctx context.Context) ([]User, error) {
+	// The pages of a read-only request share one read (memo).
+	list, err := memo.Do(ctx, "user.list", func() ([]User, error) { return listUsers(ctx, s.db.R) })
+	return slices.Clone(list), err
+}
 
 // Roles returns the roles, highest rank first.
 func (s *Service) Roles(ctx context.Context) ([]Role, error) { return listRoles(ctx, s.db.R) }

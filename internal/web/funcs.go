@@ -21,8 +21,8 @@ func templateFuncs() template.FuncMap {
 		"phone":    phone.International,
 		"stage":    contact.StageLabel,
 		"date":     func(t time.Time) string { return t.Local().Format("2 Jan 2006") },
-		"datetime": func(t time.Time) string { return t.Local().Format("2 Jan 2006, 15:04") },
-		"isodate":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"datetime": datetime,
+		"isodate":  isodate,
 		"ago":      ago,
 		"plural":   plural,
 		"count":    count,
@@ -50,6 +50,12 @@ func templateFuncs() template.FuncMap {
 		"statusLabel": order.StatusLabel,
 	}
 }
+
+// datetime writes t as a date and time of day in the server's zone.
+func datetime(t time.Time) string { return t.Local().Format("2 Jan 2006, 15:04") }
+
+// isodate writes t in RFC 3339 in UTC, for datetime attributes.
+func isodate(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // ago says how long ago t was, in the words a timeline uses.
 func ago(t time.Time) string {

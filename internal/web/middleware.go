@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"time"
+
+	"github.com/rapportcrm/rapport/internal/memo"
 )
 
 type ctxKey int
@@ -51,6 +53,10 @@ func (s *Server) requestID(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", rid)
 		ctx := context.WithValue(r.Context(), infoKey, &reqInfo{id: rid})
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			// A read-only request reads shared definitions once (memo).
+			ctx = memo.With(ctx)
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -36,6 +36,12 @@ type site struct {
 
 func newSite(t *testing.T, d *db.DB, baseURL string) *site {
 	t.Helper()
+	return &site{t: t, db: d, srv: newTestServer(t, d, baseURL), client: newClient()}
+}
+
+// newTestServer runs the whole application handler over d on loopback.
+func newTestServer(t testing.TB, d *db.DB, baseURL string) *httptest.Server {
+	t.Helper()
 	cfg := config.Default()
 	cfg.BaseURL = baseURL
 	if err := cfg.Validate(); err != nil {
@@ -56,7 +62,7 @@ func newSite(t *testing.T, d *db.DB, baseURL string) *site {
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return &site{t: t, db: d, srv: srv, client: newClient()}
+	return srv
 }
 
 func newClient() *http.Client {

@@ -1,0 +1,53 @@
+package web
+
+import (
+	"html/template"
+	"strings"
+	"testing"
+	"time"
+)
+
+// listRowsTemplate is the template the rows were drawn with before
+// list_rows.go: RowsHTML must write the same bytes, escaping included.
+const listRowsTemplate = `{{define "rows"}}{{range .Rows}}<tr>
+    {{if $.CanBulk}}<td class="list-check"><input type="checkbox" name="id" value="{{.ID}}" form="list-bulk" aria-label="Select {{.Name}}" data-row-check></td>{{end}}
+    {{range .Cells}}<td data-label="{{.Label}}">{{template "list-cell" .}}</td>{{end}}
+  </tr>{{end}}{{end}}
+{{define "list-cell"}}{{if eq .Kind "name"}}<a class="list-name" href="{{.Link}}">{{if .Text}}{{.Text}}{{else}}(no name){{end}}</a>{{else if eq .Kind "link"}}<a href="{{.Link}}">{{.Text}}</a>{{else if eq .Kind "mail"}}{{if .Text}}<a href="mailto:{{.Text}}">{{.Text}}</a>{{end}}{{else if eq .Kind "tags"}}{{range .Tags}}<span class="list-tag">{{.}}</span> {{end}}{{else if eq .Kind "time"}}<time datetime="{{isodate .Time}}" title="{{datetime .Time}}">{{ago .Time}}</time>{{else}}{{.Text}}{{end}}{{end}}`
+
+func TestRowsHTMLMatchesTemplate(t *testing.T) {
+	tmpl := template.Must(template.New("t").Funcs(templateFuncs()).Parse(listRowsTemplate))
+	nasty := []string{"", "Anna Müller", `<script>alert("x")</script>`, "Tom & Jerry's +1", "a\x00b", "\xff\xfe bad utf-8",
+		"日本語 株式会社", "50% off %zz %4a", "\ufdd0\ufffe", "with space\tand tab\nnewline"}
+	links := []string{"/contacts/019c7ba0-3980-7961-8ae1-6e2a384b4e48", "javascript:alert(1)", "JavaScript:x", "https://example.com/a b?q=1&r=2",
+		"mailto:x@y", "/a/b:c", "ftp://x", "/x/%41%zz/ü\"'<>", "data:text/html,hi"}
+	now := time.Now()
+	times := []time.Time{{}, now, now.Add(-90 * time.Minute), now.Add(-50 * 24 * time.Hour), now.Add(time.Hour)}
+	var rows []listRow
+	for i, s := range nasty {
+		link := links[i%len(links)]
+		rows = append(rows, listRow{ID: s + "-id", Name: s, Cells: []listCell{
+			{Label: "Name", Kind: "name", Text: s, Link: link},
+			{Label: s, Kind: "link", Text: s, Link: links[(i+3)%len(links)]},
+			{Label: "Email", Kind: "mail", Text: s},
+			{Label: "Email", Kind: "mail", Text: "a+b@" + s + ".example?subject=x y&z"},
+			{Label: "Tags", Kind: "tags", Tags: []string{s, "VIP", "<b>"}},
+			{Label: "Tags", Kind: "tags"},
+			{Label: "Updated", Kind: "time", Time: times[i%len(times)]},
+			{Label: "Phone", Text: "+49 30 " + s},
+			{Label: "Company", Kind: "link", Text: s, Link: link},
+		}})
+	}
+	for _, bulk := range []bool{true, false} {
+		for _, rs := range [][]listRow{rows, nil} {
+			v := &listView{Rows: rs, CanBulk: bulk}
+			var want strings.Builder
+			if err := tmpl.ExecuteTemplate(&want, "rows", v); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(v.RowsHTML()); got != want.String() {
+				t.Errorf("bulk %v, %d rows: RowsHTML differs from the template\n got: %q\nwant: %q", bulk, len(rs), got, want.String())
+			}
+		}
+	}
+}

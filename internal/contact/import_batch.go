@@ -344,7 +344,7 @@ func (b *batch) flush(ctx context.Context, tx *db.Tx, actor access.Actor, src Im
 		}
 		out[p.row] = ImportResult{Outcome: Created, ID: c.ID}
 	}
-	if err := search.IndexBatch(ctx, tx, tx.Engine, docs); err != nil {
+	if err := search.IndexNew(ctx, tx, docs); err != nil {
 		return err
 	}
 	// One audit entry per batch says which contacts the import created;

@@ -49,7 +49,7 @@ func (g *gen) contactBatch(ctx context.Context, start, n int) error {
 				return err
 			}
 		}
-		return search.IndexBatch(ctx, tx, tx.Engine, b.docs)
+		return search.IndexNew(ctx, tx, b.docs)
 	})
 	if err != nil {
 		return fmt.Errorf("demo: contacts: %w", err)

@@ -110,7 +110,7 @@ func (g *gen) companies(ctx context.Context) error {
 			if err := db.Insert(ctx, tx, "events", eventCols, events); err != nil {
 				return err
 			}
-			return search.IndexBatch(ctx, tx, tx.Engine, docs)
+			return search.IndexNew(ctx, tx, docs)
 		})
 		if err != nil {
 			return fmt.Errorf("demo: companies: %w", err)

@@ -90,9 +90,12 @@ const (
 // search_words rows: the old tokens go first, while the old tsvector still
 // names them. Callers index a record in the transaction that changed it,
 // after writing its row, so two transactions never index one record at the
-// same time.
-func indexPostgres(ctx context.Context, q db.Querier, docs []Doc) error {
+// same time. With fresh set, the documents belong to records created in
+// tx: there are no old tokens to look for, and the new ones go in by COPY,
+// which costs the server less than INSERT ... ON CONFLICT.
+func indexPostgres(ctx context.Context, q db.Querier, docs []Doc, fresh *db.Tx) error {
 	docs = lastOfEach(docs)
+	var copied [][]any // kind, word, rank, ref_id of fresh documents
 	for len(docs) > 0 {
 		n := min(len(docs), batchPostgres)
 		var kinds, kindCol, ids, titles, subtitles, vectors []string
@@ -109,24 +112,68 @@ func indexPostgres(ctx context.Context, q db.Querier, docs []Doc) error {
 			tokens := docWords(d)
 			vectors = append(vectors, tsVector(d.Kind, tokens))
 			for _, t := range rankedWords(tokens, len(words(d.Title))) {
+				if fresh != nil {
+					copied = append(copied, []any{d.Kind, t.word, t.rank, d.ID})
+					continue
+				}
 				wKind = append(wKind, d.Kind)
 				wWord = append(wWord, t.word)
 				wRank = append(wRank, t.rank)
 				wRef = append(wRef, d.ID)
 			}
 		}
-		if _, err := q.ExecContext(ctx, deleteWordsPostgres, planned, kindCol, ids); err != nil {
-			return err
+		if fresh == nil {
+			if _, err := q.ExecContext(ctx, deleteWordsPostgres, planned, kindCol, ids); err != nil {
+				return err
+			}
 		}
 		if _, err := q.ExecContext(ctx, upsertDocsPostgres, kinds, kindCol, ids, titles, subtitles, vectors); err != nil {
 			return err
 		}
-		if _, err := q.ExecContext(ctx, insertWordsPostgres, planned, wKind, wWord, wRank, wRef); err != nil {
-			return err
+		if fresh == nil {
+			if _, err := q.ExecContext(ctx, insertWordsPostgres, planned, wKind, wWord, wRank, wRef); err != nil {
+				return err
+			}
 		}
 		docs = docs[n:]
 	}
-	return nil
+	if len(copied) == 0 {
+		return nil
+	}
+	return copyWordsPostgres(ctx, fresh, copied)
+}
+
+// copyWordsPostgres writes the tokens of fresh documents by COPY, their
+// kinds already registered in search_kinds by the documents' upsert.
+func copyWordsPostgres(ctx context.Context, tx *db.Tx, words [][]any) error {
+	var kinds []string
+	for _, w := range words {
+		if k := w[0].(string); !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT name, code FROM search_kinds WHERE name = ANY($1)`, kinds)
+	if err != nil {
+		return err
+	}
+	codes := make(map[string]int32, len(kinds))
+	for rows.Next() {
+		var name string
+		var code int32
+		if err := rows.Scan(&name, &code); err != nil {
+			rows.Close()
+			return err
+		}
+		codes[name] = code
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, w := range words {
+		w[0] = codes[w[0].(string)]
+	}
+	return db.Insert(ctx, tx, "search_words", []string{"code", "word", "rank", "ref_id"}, words)
 }
 
 // rankedWord is one distinct token of a document with its best rank.

@@ -130,7 +130,7 @@ func Index(ctx context.Context, q db.Querier, engine db.Engine, doc Doc) error {
 	case db.SQLite:
 		err = indexSQLite(ctx, q, []Doc{doc})
 	case db.Postgres:
-		err = indexPostgres(ctx, q, []Doc{doc})
+		err = indexPostgres(ctx, q, []Doc{doc}, nil)
 	default:
 		err = fmt.Errorf("unknown engine %q", engine)
 	}
@@ -155,12 +155,37 @@ func IndexBatch(ctx context.Context, q db.Querier, engine db.Engine, docs []Doc)
 	case db.SQLite:
 		err = indexSQLite(ctx, q, docs)
 	case db.Postgres:
-		err = indexPostgres(ctx, q, docs)
+		err = indexPostgres(ctx, q, docs, nil)
 	default:
 		err = fmt.Errorf("unknown engine %q", engine)
 	}
 	if err != nil {
 		return fmt.Errorf("search: index batch: %w", err)
+	}
+	return nil
+}
+
+// IndexNew indexes the documents of records created in tx, as IndexBatch
+// does, for imports and demo data. None of them may be in the index yet
+// (a record's ID is new with it), which lets PostgreSQL skip looking for
+// old tokens and write the new ones by COPY.
+func IndexNew(ctx context.Context, tx *db.Tx, docs []Doc) error {
+	for _, d := range docs {
+		if err := d.check(); err != nil {
+			return err
+		}
+	}
+	var err error
+	switch tx.Engine {
+	case db.SQLite:
+		err = indexSQLite(ctx, tx, docs)
+	case db.Postgres:
+		err = indexPostgres(ctx, tx, docs, tx)
+	default:
+		err = fmt.Errorf("unknown engine %q", tx.Engine)
+	}
+	if err != nil {
+		return fmt.Errorf("search: index new: %w", err)
 	}
 	return nil
 }

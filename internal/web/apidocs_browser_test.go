@@ -45,14 +45,7 @@ func TestBrowserAPIDocs(t *testing.T) {
 			ctx := recBrowser(t, size.width, size.height)
 			cspWatch(ctx, t)
 			u := s.srv.URL
-			recRun(ctx, t, "set up",
-				chromedp.Navigate(u+"/setup"),
-				chromedp.SendKeys(chromedp.ID("name"), "Olga Owner"),
-				chromedp.SendKeys(chromedp.ID("email"), "olga@example.com"),
-				chromedp.SendKeys(chromedp.ID("password"), "a long enough secret"),
-				chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-				chromedp.WaitVisible(chromedp.CSS(".user-menu")),
-			)
+			recSetUp(ctx, t, u, "Olga Owner", "olga@example.com")
 			recRun(ctx, t, "open the API reference from Settings",
 				chromedp.Navigate(u+"/settings"),
 				chromedp.Click(`//a[contains(., "API reference")]`),

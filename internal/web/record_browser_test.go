@@ -41,6 +41,20 @@ func recShot(ctx context.Context, t *testing.T, name string) {
 	}
 }
 
+// recSetUp creates the owner account through /setup as a new user does,
+// and waits for the signed-in page.
+func recSetUp(ctx context.Context, t *testing.T, u, name, email string) {
+	t.Helper()
+	recRun(ctx, t, "set up",
+		chromedp.Navigate(u+"/setup"),
+		chromedp.SendKeys(chromedp.ID("name"), name),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), "a long enough secret"),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".user-menu")),
+	)
+}
+
 func recRun(ctx context.Context, t *testing.T, step string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, actions...); err != nil {
@@ -61,14 +75,7 @@ func TestBrowserRecordPages(t *testing.T) {
 			s := newSite(t, d, "http://127.0.0.1:8080")
 			ctx := recBrowser(t, size.width, size.height)
 			u := s.srv.URL
-			recRun(ctx, t, "set up",
-				chromedp.Navigate(u+"/setup"),
-				chromedp.SendKeys(chromedp.ID("name"), "Olga Owner"),
-				chromedp.SendKeys(chromedp.ID("email"), "olga@example.com"),
-				chromedp.SendKeys(chromedp.ID("password"), "a long enough secret"),
-				chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-				chromedp.WaitVisible(chromedp.CSS(".user-menu")),
-			)
+			recSetUp(ctx, t, u, "Olga Owner", "olga@example.com")
 
 			recRun(ctx, t, "create company",
 				chromedp.Navigate(u+"/companies/new"),

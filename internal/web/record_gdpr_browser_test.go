@@ -21,14 +21,7 @@ func TestBrowserConsentAndErasure(t *testing.T) {
 	s := newSite(t, d, "http://127.0.0.1:8080")
 	ctx := recBrowser(t, 1280, 900)
 	u := s.srv.URL
-	recRun(ctx, t, "set up",
-		chromedp.Navigate(u+"/setup"),
-		chromedp.SendKeys(chromedp.ID("name"), "Olga Owner"),
-		chromedp.SendKeys(chromedp.ID("email"), "olga@example.com"),
-		chromedp.SendKeys(chromedp.ID("password"), "a long enough secret"),
-		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(".user-menu")),
-	)
+	recSetUp(ctx, t, u, "Olga Owner", "olga@example.com")
 	rs := recServices(t, d)
 	ada, err := rs.contacts.Create(rs.ctx, contact.Input{FirstName: fixture.Ptr("Ada"), LastName: fixture.Ptr("Lovelace"),
 		Emails: &[]contact.Email{{Address: "ada@lovelace.example"}}})

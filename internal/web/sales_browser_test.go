@@ -30,14 +30,7 @@ func TestBrowserProductsOrdersForecast(t *testing.T) {
 			s := newSite(t, d, "http://127.0.0.1:8080")
 			ctx := recBrowser(t, size.width, size.height)
 			u := s.srv.URL
-			recRun(ctx, t, "set up",
-				chromedp.Navigate(u+"/setup"),
-				chromedp.SendKeys(chromedp.ID("name"), "Olga Owner"),
-				chromedp.SendKeys(chromedp.ID("email"), "olga@example.com"),
-				chromedp.SendKeys(chromedp.ID("password"), "a long enough secret"),
-				chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-				chromedp.WaitVisible(chromedp.CSS(".user-menu")),
-			)
+			recSetUp(ctx, t, u, "Olga Owner", "olga@example.com")
 			recRun(ctx, t, "add a product from the empty state",
 				chromedp.Navigate(u+"/settings/products"),
 				chromedp.WaitVisible(`//h2[contains(., "No products yet")]`),

@@ -79,14 +79,7 @@ func TestBrowserSalesFlow(t *testing.T) {
 						`Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 6).map(e => e.tagName + "." + e.className + ":" + Math.round(e.getBoundingClientRect().right)).join(" ")`))
 				}
 			}
-			recRun(ctx, t, "sign up",
-				chromedp.Navigate(u+"/setup"),
-				chromedp.SendKeys(chromedp.ID("name"), "Olga Owner"),
-				chromedp.SendKeys(chromedp.ID("email"), "olga@example.com"),
-				chromedp.SendKeys(chromedp.ID("password"), "a long enough secret"),
-				chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-				chromedp.WaitVisible(chromedp.CSS(".user-menu")),
-			)
+			recSetUp(ctx, t, u, "Olga Owner", "olga@example.com")
 
 			recRun(ctx, t, "create a pipeline in Settings",
 				chromedp.Navigate(u+"/settings/pipelines"),

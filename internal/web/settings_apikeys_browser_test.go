@@ -31,14 +31,7 @@ func TestBrowserAPIKeys(t *testing.T) {
 					t.Fatalf("grant %s: %v", name, err)
 				}
 			}
-			recRun(ctx, t, "set up",
-				chromedp.Navigate(u+"/setup"),
-				chromedp.SendKeys(chromedp.ID("name"), "Olga Owner"),
-				chromedp.SendKeys(chromedp.ID("email"), "olga@example.com"),
-				chromedp.SendKeys(chromedp.ID("password"), "a long enough secret"),
-				chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-				chromedp.WaitVisible(chromedp.CSS(".user-menu")),
-			)
+			recSetUp(ctx, t, u, "Olga Owner", "olga@example.com")
 			recRun(ctx, t, "open the page",
 				chromedp.Navigate(u+"/settings"),
 				chromedp.Click(`//a[@href="/settings/api-keys"]`),

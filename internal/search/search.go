@@ -140,11 +140,25 @@ func Index(ctx context.Context, q db.Querier, engine db.Engine, doc Doc) error {
 	return nil
 }
 
-// IndexBatch indexes many documents at once, for imports and demo data,
+// IndexBatch indexes many documents at once, for loads and re-indexing,
 // with a few statements per thousand documents. Call it inside the
 // transaction that writes the records. When the same kind and ID occur
 // twice the later document wins.
 func IndexBatch(ctx context.Context, q db.Querier, engine db.Engine, docs []Doc) error {
+	return indexMany(ctx, q, engine, docs, nil)
+}
+
+// IndexNew indexes the documents of records created in tx, as IndexBatch
+// does, for imports and demo data. None of them may be in the index yet
+// (a record's ID is new with it), which lets PostgreSQL skip looking for
+// old tokens and write the new ones by COPY.
+func IndexNew(ctx context.Context, tx *db.Tx, docs []Doc) error {
+	return indexMany(ctx, tx, tx.Engine, docs, tx)
+}
+
+// indexMany serves IndexBatch and IndexNew; fresh is the transaction that
+// created every document's record, or nil.
+func indexMany(ctx context.Context, q db.Querier, engine db.Engine, docs []Doc, fresh *db.Tx) error {
 	for _, d := range docs {
 		if err := d.check(); err != nil {
 			return err
@@ -155,37 +169,12 @@ func IndexBatch(ctx context.Context, q db.Querier, engine db.Engine, docs []Doc)
 	case db.SQLite:
 		err = indexSQLite(ctx, q, docs)
 	case db.Postgres:
-		err = indexPostgres(ctx, q, docs, nil)
+		err = indexPostgres(ctx, q, docs, fresh)
 	default:
 		err = fmt.Errorf("unknown engine %q", engine)
 	}
 	if err != nil {
 		return fmt.Errorf("search: index batch: %w", err)
-	}
-	return nil
-}
-
-// IndexNew indexes the documents of records created in tx, as IndexBatch
-// does, for imports and demo data. None of them may be in the index yet
-// (a record's ID is new with it), which lets PostgreSQL skip looking for
-// old tokens and write the new ones by COPY.
-func IndexNew(ctx context.Context, tx *db.Tx, docs []Doc) error {
-	for _, d := range docs {
-		if err := d.check(); err != nil {
-			return err
-		}
-	}
-	var err error
-	switch tx.Engine {
-	case db.SQLite:
-		err = indexSQLite(ctx, tx, docs)
-	case db.Postgres:
-		err = indexPostgres(ctx, tx, docs, tx)
-	default:
-		err = fmt.Errorf("unknown engine %q", tx.Engine)
-	}
-	if err != nil {
-		return fmt.Errorf("search: index new: %w", err)
 	}
 	return nil
 }

@@ -11,9 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/rapportcrm/rapport/internal/money"
-
 	"github.com/rapportcrm/rapport/internal/apperr"
+	"github.com/rapportcrm/rapport/internal/money"
 	"github.com/rapportcrm/rapport/internal/phone"
 )
 

@@ -9,12 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rapportcrm/rapport/internal/money"
-
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/money"
 	"github.com/rapportcrm/rapport/internal/record"
 )
 

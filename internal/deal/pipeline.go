@@ -6,13 +6,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rapportcrm/rapport/internal/money"
-
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/event"
 	"github.com/rapportcrm/rapport/internal/id"
+	"github.com/rapportcrm/rapport/internal/money"
 	"github.com/rapportcrm/rapport/internal/record"
 )
 

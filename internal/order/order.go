@@ -15,10 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rapportcrm/rapport/internal/money"
-
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
+	"github.com/rapportcrm/rapport/internal/money"
 	"github.com/rapportcrm/rapport/internal/record"
 )
 

@@ -4,9 +4,8 @@ import (
 	"context"
 	"strconv"
 
-	"github.com/rapportcrm/rapport/internal/money"
-
 	"github.com/rapportcrm/rapport/internal/deal"
+	"github.com/rapportcrm/rapport/internal/money"
 	"github.com/rapportcrm/rapport/internal/query"
 )
 

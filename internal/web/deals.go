@@ -8,11 +8,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rapportcrm/rapport/internal/money"
-
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/deal"
+	"github.com/rapportcrm/rapport/internal/money"
 )
 
 // dealRoutes registers the pages of: Deals: the kanban board of a

@@ -8,11 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rapportcrm/rapport/internal/money"
-
 	"github.com/rapportcrm/rapport/internal/company"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
+	"github.com/rapportcrm/rapport/internal/money"
 	"github.com/rapportcrm/rapport/internal/phone"
 )
 

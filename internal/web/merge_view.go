@@ -10,11 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rapportcrm/rapport/internal/money"
-
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/customfield"
+	"github.com/rapportcrm/rapport/internal/money"
 )
 
 // maxMerge is how many records one merge page takes.

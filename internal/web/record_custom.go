@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rapportcrm/rapport/internal/money"
-
 	"github.com/rapportcrm/rapport/internal/customfield"
+	"github.com/rapportcrm/rapport/internal/money"
 	"github.com/rapportcrm/rapport/internal/phone"
 )
 

@@ -6,10 +6,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/rapportcrm/rapport/internal/money"
-
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/forecast"
+	"github.com/rapportcrm/rapport/internal/money"
 )
 
 // The forecast page: a pipeline's open, weighted, won and lost amounts by

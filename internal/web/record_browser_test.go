@@ -128,6 +128,9 @@ func TestBrowserRecordPages(t *testing.T) {
 
 			// A call with the keyboard: the tab, a bad duration, then a good one.
 			recRun(ctx, t, "call tab",
+				// The note's answer replaces the whole log section, tabs
+				// included: focus a tab only once that swap has settled.
+				browsertest.Settled(),
 				chromedp.Focus(chromedp.ID("log-tab-note")),
 				chromedp.KeyEvent(kb.ArrowRight),
 				chromedp.WaitVisible(chromedp.ID("#log-call")),

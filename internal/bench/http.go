@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"io"
 	"log/slog"
 	"net"
@@ -156,71 +155,4 @@ func (e *env) restCreate(c *http.Client, appURL string) error {
 		Unit: "req/s", Value: s.PerSecond(), Base: base.PerSecond(), HigherIsBetter: true,
 		Detail: fmt.Sprintf("p95 %.1f / %.1f ms, errors %d", ms(s.P95), ms(base.P95), s.Errors)})
 	return nil
-}
-
-var bareTemplate = template.Must(template.New("bare").Parse(`<!doctype html><title>Contacts</title><table>
-{{range .}}<tr><td><a href="/contacts/{{.ID}}">{{.Name}}</a></td><td>{{.Email}}</td><td>{{.Phone}}</td><td>{{.Company}}</td><td>{{.Stage}}</td><td>{{.Owner}}</td><td>{{.Updated}}</td></tr>
-{{end}}</table>`))
-
-type bareRow struct {
-	ID, Name, Email, Phone, Title, Company, Stage, Owner, Updated string
-}
-
-// bareHandler renders the list's rows (and the deep contact's timeline)
-// read by plain SQL, with nothing else: no session, no service, no layout.
-func (e *env) bareHandler() http.Handler {
-	rows := func(r *http.Request) ([]bareRow, error) {
-		rs, err := e.d.R.QueryContext(r.Context(), plainList, "other")
-		if err != nil {
-			return nil, err
-		}
-		defer rs.Close()
-		var out []bareRow
-		for rs.Next() {
-			var b bareRow
-			var email, phone, company, owner *string
-			if err := rs.Scan(&b.ID, &b.Name, &email, &phone, &b.Title, &company, &b.Stage, &owner, &b.Updated); err != nil {
-				return nil, err
-			}
-			for dst, src := range map[*string]*string{&b.Email: email, &b.Phone: phone, &b.Company: company, &b.Owner: owner} {
-				if src != nil {
-					*dst = *src
-				}
-			}
-			out = append(out, b)
-		}
-		return out, rs.Err()
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /html", func(w http.ResponseWriter, r *http.Request) {
-		list, err := rows(r)
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		bareTemplate.Execute(w, list)
-	})
-	mux.HandleFunc("GET /json", func(w http.ResponseWriter, r *http.Request) {
-		list, err := rows(r)
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(list)
-	})
-	mux.HandleFunc("GET /timeline", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := e.plainRows(r.Context(), `SELECT * FROM contacts WHERE id = $1`, e.deepID); err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		if _, err := e.plainRows(r.Context(), `SELECT * FROM activities WHERE contact_id = $1 AND deleted_at IS NULL
-			ORDER BY occurred_at DESC, id DESC LIMIT 51`, e.deepID); err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		w.Write([]byte("ok"))
-	})
-	return mux
 }

@@ -9,7 +9,9 @@ import (
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/id"
+	"github.com/rapportcrm/rapport/internal/query"
 	"github.com/rapportcrm/rapport/internal/record"
+	"github.com/rapportcrm/rapport/internal/revision"
 	"github.com/rapportcrm/rapport/internal/search"
 	"github.com/rapportcrm/rapport/internal/setting"
 	"github.com/rapportcrm/rapport/internal/tag"
@@ -20,6 +22,8 @@ type Service struct {
 	db         *db.DB
 	users      record.Users
 	mergeHooks []record.MergeHook
+	// schemas keeps the list schema while no custom field or user changes.
+	schemas revision.Cache[*query.Schema]
 }
 
 // OnMerge registers a hook that moves what another domain keeps on merged

@@ -9,9 +9,9 @@ import (
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
-	"github.com/rapportcrm/rapport/internal/memo"
 	"github.com/rapportcrm/rapport/internal/query"
 	"github.com/rapportcrm/rapport/internal/record"
+	"github.com/rapportcrm/rapport/internal/revision"
 )
 
 // Row is a contact as a list shows it: one row, no child lists but tags.
@@ -75,9 +75,9 @@ var DefaultSort = query.Sort{Field: "updated_at", Desc: true}
 
 // Schema returns the list fields of contacts, custom fields included.
 func (s *Service) Schema(ctx context.Context) (*query.Schema, error) {
-	// A page asks for it several times (filter, list, columns): once per
-	// read-only request is enough (memo).
-	return memo.Do(ctx, "contact.schema", func() (*query.Schema, error) { return s.schema(ctx) })
+	// Built again only when a custom field or a user changed (revision);
+	// reading the counter is one query per read-only request (memo).
+	return s.schemas.Get(ctx, s.db.R, revision.Definitions, func() (*query.Schema, error) { return s.schema(ctx) })
 }
 
 func (s *Service) schema(ctx context.Context) (*query.Schema, error) {

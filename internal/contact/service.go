@@ -12,7 +12,9 @@ import (
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/id"
 	"github.com/rapportcrm/rapport/internal/phone"
+	"github.com/rapportcrm/rapport/internal/query"
 	"github.com/rapportcrm/rapport/internal/record"
+	"github.com/rapportcrm/rapport/internal/revision"
 	"github.com/rapportcrm/rapport/internal/search"
 	"github.com/rapportcrm/rapport/internal/setting"
 	"github.com/rapportcrm/rapport/internal/tag"
@@ -23,6 +25,8 @@ type Service struct {
 	db         *db.DB
 	users      record.Users
 	mergeHooks []MergeHook
+	// schemas keeps the list schema while no custom field or user changes.
+	schemas revision.Cache[*query.Schema]
 }
 
 // NewService returns a Service on d; users checks owners.

@@ -11,6 +11,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/query"
 	"github.com/rapportcrm/rapport/internal/record"
+	"github.com/rapportcrm/rapport/internal/revision"
 )
 
 // Row is a deal as a list shows it.
@@ -67,6 +68,11 @@ var DefaultSort = query.Sort{Field: "updated_at", Desc: true}
 
 // Schema returns the list fields of deals, custom fields included.
 func (s *Service) Schema(ctx context.Context) (*query.Schema, error) {
+	// Built again only when a custom field or a user changed (revision).
+	return s.schemas.Get(ctx, s.db.R, revision.Definitions, func() (*query.Schema, error) { return s.schema(ctx) })
+}
+
+func (s *Service) schema(ctx context.Context) (*query.Schema, error) {
 	defs, err := customfield.ListFor(ctx, s.db.R, customfield.ObjectDeal)
 	if err != nil {
 		return nil, err

@@ -15,7 +15,9 @@ import (
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/id"
+	"github.com/rapportcrm/rapport/internal/query"
 	"github.com/rapportcrm/rapport/internal/record"
+	"github.com/rapportcrm/rapport/internal/revision"
 	"github.com/rapportcrm/rapport/internal/setting"
 )
 
@@ -42,6 +44,8 @@ type Service struct {
 	OnWon func(ctx context.Context, tx *db.Tx, dealID string) error
 	// now is the clock; tests move it to measure time in stage.
 	now func() time.Time
+	// schemas keeps the list schema while no custom field or user changes.
+	schemas revision.Cache[*query.Schema]
 }
 
 // NewService returns a Service on d.

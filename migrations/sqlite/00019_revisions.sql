@@ -1,0 +1,44 @@
+-- +goose Up
+-- A counter per kind of definition that list pages cache in memory (the
+-- custom fields and the users behind each list's filter schema). Triggers
+-- bump it on every change, whichever code or tool makes it, so a process
+-- knows with one primary-key read whether its copy is still current.
+CREATE TABLE revisions (
+    name TEXT PRIMARY KEY,
+    n    INTEGER NOT NULL
+);
+INSERT INTO revisions (name, n) VALUES ('definitions', 1);
+
+-- +goose StatementBegin
+CREATE TRIGGER custom_fields_revision_insert AFTER INSERT ON custom_fields
+BEGIN UPDATE revisions SET n = n + 1 WHERE name = 'definitions'; END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER custom_fields_revision_update AFTER UPDATE ON custom_fields
+BEGIN UPDATE revisions SET n = n + 1 WHERE name = 'definitions'; END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER custom_fields_revision_delete AFTER DELETE ON custom_fields
+BEGIN UPDATE revisions SET n = n + 1 WHERE name = 'definitions'; END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER users_revision_insert AFTER INSERT ON users
+BEGIN UPDATE revisions SET n = n + 1 WHERE name = 'definitions'; END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER users_revision_update AFTER UPDATE ON users
+BEGIN UPDATE revisions SET n = n + 1 WHERE name = 'definitions'; END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER users_revision_delete AFTER DELETE ON users
+BEGIN UPDATE revisions SET n = n + 1 WHERE name = 'definitions'; END;
+-- +goose StatementEnd
+
+-- +goose Down
+DROP TRIGGER users_revision_delete;
+DROP TRIGGER users_revision_update;
+DROP TRIGGER users_revision_insert;
+DROP TRIGGER custom_fields_revision_delete;
+DROP TRIGGER custom_fields_revision_update;
+DROP TRIGGER custom_fields_revision_insert;
+DROP TABLE revisions;

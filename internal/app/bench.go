@@ -15,6 +15,8 @@ import (
 )
 
 func runBench(ctx context.Context, args []string, env Env) int {
+	// The benchmark measures what rapport serve does, collector included.
+	tuneGC(env)
 	fs := flag.NewFlagSet("rapport bench", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	engine := fs.String("engine", "sqlite", "sqlite, postgres or both")

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -38,7 +39,24 @@ import (
 // jobs get this long to finish after SIGTERM.
 const ShutdownTimeout = 10 * time.Second
 
+// serverGCPercent is the heap growth that starts a collection in a server
+// process, unless GOGC says otherwise. A request allocates a few hundred
+// kilobytes that are garbage when it ends, over a live heap of tens of
+// megabytes: at Go's default of 100, a list page under load spent 12-15% of
+// its CPU in the collector; at 200 the list pages cost 10-17% less CPU
+// (internal/web/list_bench_test.go) for a heap that peaks at about three
+// times the live one instead of twice.
+const serverGCPercent = 200
+
+// tuneGC sets serverGCPercent unless the environment sets GOGC.
+func tuneGC(env Env) {
+	if env.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serverGCPercent)
+	}
+}
+
 func runServe(ctx context.Context, args []string, env Env) int {
+	tuneGC(env)
 	var withDemo bool
 	cfg, code := parseFlags("serve", args, env, func(fs *flag.FlagSet) {
 		fs.BoolVar(&withDemo, "demo", false, "on first start of an empty database, fill it with demo data")

@@ -12,11 +12,11 @@ import (
 )
 
 var bareTemplate = template.Must(template.New("bare").Parse(`<!doctype html><title>Contacts</title><table>
-{{range .}}<tr><td><a href="/contacts/{{.ID}}">{{.Name}}</a></td><td>{{.Email}}</td><td>{{.Phone}}</td><td>{{.Company}}</td><td>{{.Stage}}</td><td>{{.Owner}}</td><td>{{.Updated}}</td></tr>
+{{range .}}<tr><td><a href="/contacts/{{.ID}}">{{.Name}}</a></td><td>{{.Email}}</td><td>{{.Phone}}</td><td>{{.Company}}</td><td>{{.Stage}}</td><td>{{.Owner}}</td><td>{{.Tags}}</td><td>{{.Updated}}</td></tr>
 {{end}}</table>`))
 
 type bareRow struct {
-	ID, Name, Email, Phone, Title, Company, Stage, Owner, Updated string
+	ID, Name, Email, Phone, Title, Company, Stage, Owner, Updated, Tags string
 }
 
 // BareHandler is the baseline of the HTTP benchmarks (GET /html, /json and
@@ -29,8 +29,9 @@ func BareHandler(d *db.DB, deepID string) http.Handler {
 // bareHandler renders the list's rows (and the deep contact's timeline)
 // read by plain SQL, with nothing else: no session, no service, no layout.
 func (e *env) bareHandler() http.Handler {
+	query := e.plainListSQL()
 	rows := func(r *http.Request) ([]bareRow, error) {
-		rs, err := e.d.R.QueryContext(r.Context(), plainList, "other")
+		rs, err := e.d.R.QueryContext(r.Context(), query, "other")
 		if err != nil {
 			return nil, err
 		}
@@ -38,11 +39,11 @@ func (e *env) bareHandler() http.Handler {
 		var out []bareRow
 		for rs.Next() {
 			var b bareRow
-			var email, phone, company, owner *string
-			if err := rs.Scan(&b.ID, &b.Name, &email, &phone, &b.Title, &company, &b.Stage, &owner, &b.Updated); err != nil {
+			var email, phone, company, owner, tags *string
+			if err := rs.Scan(&b.ID, &b.Name, &email, &phone, &b.Title, &company, &b.Stage, &owner, &b.Updated, &tags); err != nil {
 				return nil, err
 			}
-			for dst, src := range map[*string]*string{&b.Email: email, &b.Phone: phone, &b.Company: company, &b.Owner: owner} {
+			for dst, src := range map[*string]*string{&b.Email: email, &b.Phone: phone, &b.Company: company, &b.Owner: owner, &b.Tags: tags} {
 				if src != nil {
 					*dst = *src
 				}
@@ -118,17 +119,23 @@ const plainJSONList = `SELECT c.id, c.display_name, c.first_name, c.last_name, c
 	c.company_id, m.name, c.lifecycle_stage, c.source, c.city, c.country, c.birthday, c.owner_id, u.name,
 	(SELECT json_group_array(t.name) FROM contact_tags x JOIN tags t ON t.id = x.tag_id WHERE x.contact_id = c.id),
 	c.custom, c.created_at, c.updated_at
-	FROM contacts c LEFT JOIN companies m ON m.id = c.company_id LEFT JOIN users u ON u.id = c.owner_id
-	WHERE c.deleted_at IS NULL AND c.lifecycle_stage <> $1 ORDER BY c.sort_name, c.id LIMIT 51`
+	FROM contacts c LEFT JOIN companies m ON m.id = c.company_id LEFT JOIN users u ON u.id = c.owner_id`
 
-// bareJSONRows runs plainJSONList (in PostgreSQL's words on PostgreSQL).
-func (e *env) bareJSONRows(ctx context.Context) ([]bareJSONRow, error) {
-	q := plainJSONList
+// plainJSONListSQL returns plainJSONList in the words of e's engine,
+// followed by where (a WHERE clause and what follows it).
+func (e *env) plainJSONListSQL(where string) string {
+	q := plainJSONList + "\n\t" + where
 	if e.d.Engine == db.Postgres {
 		q = strings.Replace(q, "json_group_array(t.name)", "coalesce(json_agg(t.name), '[]')", 1)
 		q = strings.Replace(q, "c.custom,", "c.custom::text,", 1)
 	}
-	rs, err := e.d.R.QueryContext(ctx, q, "other")
+	return q
+}
+
+// bareJSONRows runs plainJSONList.
+func (e *env) bareJSONRows(ctx context.Context) ([]bareJSONRow, error) {
+	rs, err := e.d.R.QueryContext(ctx,
+		e.plainJSONListSQL(`WHERE c.deleted_at IS NULL AND c.lifecycle_stage <> $1 ORDER BY c.sort_name, c.id LIMIT 51`), "other")
 	if err != nil {
 		return nil, err
 	}

@@ -117,10 +117,21 @@ var listRequest = query.Request{
 	Limit:  50,
 }
 
-// plainList is the baseline: the same 50 rows by plain SQL.
-const plainList = `SELECT c.id, c.display_name, c.email, c.phone, c.job_title, m.name, c.lifecycle_stage, u.name, c.updated_at
+// plainList is the baseline: the same 50 rows by plain SQL, with the
+// tags each row shows (tagsSQL for the engine replaces %s).
+const plainList = `SELECT c.id, c.display_name, c.email, c.phone, c.job_title, m.name, c.lifecycle_stage, u.name, c.updated_at,
+	%s
 	FROM contacts c LEFT JOIN companies m ON m.id = c.company_id LEFT JOIN users u ON u.id = c.owner_id
 	WHERE c.deleted_at IS NULL AND c.lifecycle_stage <> $1 ORDER BY c.sort_name, c.id LIMIT 51`
+
+// plainListSQL returns plainList for e's engine.
+func (e *env) plainListSQL() string {
+	tags := `(SELECT group_concat(t.name, ', ') FROM contact_tags x JOIN tags t ON t.id = x.tag_id WHERE x.contact_id = c.id)`
+	if e.d.Engine == db.Postgres {
+		tags = `(SELECT string_agg(t.name, ', ') FROM contact_tags x JOIN tags t ON t.id = x.tag_id WHERE x.contact_id = c.id)`
+	}
+	return fmt.Sprintf(plainList, tags)
+}
 
 func (e *env) plainRows(ctx context.Context, q string, args ...any) (int, error) {
 	rows, err := e.d.R.QueryContext(ctx, q, args...)
@@ -149,7 +160,7 @@ func (e *env) listPage() error {
 		return err
 	})
 	base := run(e.ctx, e.single(), func(ctx context.Context, _, _ int) error {
-		_, err := e.plainRows(ctx, plainList, "other")
+		_, err := e.plainRows(ctx, e.plainListSQL(), "other")
 		return err
 	})
 	e.add(Result{Samples: svc.N, BaseSamples: base.N, Operation: "contact list, 50 rows, filter + sort (service)", Baseline: "plain SQL, same rows",
@@ -205,9 +216,10 @@ func (e *env) customFilter() error {
 	if err != nil {
 		return err
 	}
-	// Every matching row has the same plan, so the plain query orders by id.
-	plain := `SELECT c.id, c.display_name, c.email, ` + expr + ` FROM contacts c WHERE c.deleted_at IS NULL AND ` + expr +
-		` = $1 ORDER BY c.id LIMIT 51`
+	// The plain query reads what the service returns for each row (the
+	// fields of the API's list, tags included, as plainJSONList does).
+	// Every matching row has the same plan, so it orders by id.
+	plain := e.plainJSONListSQL(`WHERE c.deleted_at IS NULL AND ` + expr + ` = $1 ORDER BY c.id LIMIT 51`)
 	base := run(e.ctx, e.single(), func(ctx context.Context, _, _ int) error {
 		_, err := e.plainRows(ctx, plain, "Enterprise")
 		return err

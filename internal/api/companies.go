@@ -124,9 +124,13 @@ func (a *API) listCompanies(ctx context.Context, in *companyList) (*companyPageO
 	out := &companyPageOut{Body: CompanyPage{Data: make([]CompanyRow, len(page.Rows)),
 		NextCursor: page.Cursors.Next, PrevCursor: page.Cursors.Prev, Sort: page.Sort.String()}}
 	for i, r := range page.Rows {
+		vals, err := r.Custom.Values()
+		if err != nil {
+			return nil, a.fail(ctx, err)
+		}
 		out.Body.Data[i] = CompanyRow{ID: r.ID, Name: r.Name, Domain: r.Domain, Industry: r.Industry,
 			Size: r.Size, City: r.City, Country: r.Country, OwnerID: r.OwnerID, OwnerName: r.OwnerName,
-			Tags: nonNil(r.Tags), Custom: custom(r.Custom), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+			Tags: nonNil(r.Tags), Custom: custom(vals), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	}
 	return out, nil
 }

@@ -203,11 +203,15 @@ func (a *API) listContacts(ctx context.Context, in *contactList) (*contactPageOu
 	out := &contactPageOut{Body: ContactPage{Data: make([]ContactRow, len(page.Rows)),
 		NextCursor: page.Cursors.Next, PrevCursor: page.Cursors.Prev, Sort: page.Sort.String()}}
 	for i, r := range page.Rows {
+		vals, err := r.Custom.Values()
+		if err != nil {
+			return nil, a.fail(ctx, err)
+		}
 		out.Body.Data[i] = ContactRow{ID: r.ID, DisplayName: r.DisplayName, FirstName: r.FirstName,
 			LastName: r.LastName, Email: r.Email, Phone: r.Phone, JobTitle: r.JobTitle, CompanyID: r.CompanyID,
 			CompanyName: r.CompanyName, Stage: Stage(r.Stage), Source: r.Source, City: r.City, Country: r.Country,
 			Birthday: r.Birthday, OwnerID: r.OwnerID, OwnerName: r.OwnerName, Tags: nonNil(r.Tags),
-			Custom: custom(r.Custom), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+			Custom: custom(vals), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	}
 	return out, nil
 }

@@ -209,10 +209,14 @@ func (a *API) listDeals(ctx context.Context, in *dealList) (*dealPageOut, error)
 	out := &dealPageOut{Body: DealPage{Data: make([]DealRow, len(page.Rows)),
 		NextCursor: page.Cursors.Next, PrevCursor: page.Cursors.Prev, Sort: page.Sort.String()}}
 	for i, r := range page.Rows {
+		vals, err := r.Custom.Values()
+		if err != nil {
+			return nil, a.fail(ctx, err)
+		}
 		out.Body.Data[i] = DealRow{ID: r.ID, Name: r.Name, PipelineID: r.PipelineID, PipelineName: r.PipelineName,
 			StageID: r.StageID, StageName: r.StageName, Probability: r.Probability, Amount: r.Amount, Currency: r.Currency,
 			CloseDate: r.CloseDate, Status: r.Status, OwnerID: r.OwnerID, OwnerName: r.OwnerName, CompanyID: r.CompanyID,
-			CompanyName: r.CompanyName, Version: r.Version, Custom: custom(r.Custom), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+			CompanyName: r.CompanyName, Version: r.Version, Custom: custom(vals), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	}
 	return out, nil
 }

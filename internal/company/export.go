@@ -18,6 +18,8 @@ import (
 type ExportRow struct {
 	Row
 	Address record.Address
+	// Values are the decoded custom values.
+	Values customfield.Values
 }
 
 // Stream calls fn with every company matching r's filter, in r's sort
@@ -76,7 +78,8 @@ func (s *Service) Stream(ctx context.Context, r query.Request, fn func(ExportRow
 		}
 		x.Domain, x.OwnerID, x.OwnerName = domain.String, owner.String, ownerName.String
 		x.City, x.Country, x.CreatedAt, x.UpdatedAt = x.Address.City, x.Address.Country, created.Time, updated.Time
-		if x.Custom, err = customfield.Decode(custom); err != nil {
+		x.Custom = customfield.Stored(custom)
+		if x.Values, err = x.Custom.Values(); err != nil {
 			return err
 		}
 		x.Tags = []string{}

@@ -26,7 +26,7 @@ type Row struct {
 	OwnerID   string             `json:"owner_id,omitempty"`
 	OwnerName string             `json:"owner_name,omitempty"`
 	Tags      []string           `json:"tags"`
-	Custom    customfield.Values `json:"custom"`
+	Custom    customfield.Stored `json:"custom"`
 	CreatedAt time.Time          `json:"created_at"`
 	UpdatedAt time.Time          `json:"updated_at"`
 
@@ -118,10 +118,7 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 		}
 		x.Domain, x.OwnerID, x.OwnerName = domain.String, owner.String, ownerName.String
 		x.CreatedAt, x.UpdatedAt = created.Time, updated.Time
-		if x.Custom, err = customfield.Decode(custom); err != nil {
-			rows.Close()
-			return ListPage{}, err
-		}
+		x.Custom = customfield.Stored(custom)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

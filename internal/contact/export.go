@@ -26,6 +26,8 @@ type ExportRow struct {
 	Address record.Address
 	// Photo is the contact's picture when the stream reads pictures.
 	Photo *Photo
+	// Values are the decoded custom values when the stream decodes them.
+	Values customfield.Values
 }
 
 // StreamOptions say what a stream reads besides each contact's own
@@ -231,11 +233,12 @@ func scanExportRow(rows *sql.Rows, decode bool) (ExportRow, error) {
 	x.Birthday, x.CreatedAt, x.UpdatedAt = string(birthday), created.Time, updated.Time
 	x.City, x.Country = x.Address.City, x.Address.Country
 	x.Tags = []string{}
+	x.Custom = customfield.Stored(custom)
 	if !decode {
 		return x, nil
 	}
 	var err error
-	x.Custom, err = customfield.Decode(custom)
+	x.Values, err = x.Custom.Values()
 	return x, err
 }
 

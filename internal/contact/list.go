@@ -33,7 +33,7 @@ type Row struct {
 	OwnerID     string             `json:"owner_id,omitempty"`
 	OwnerName   string             `json:"owner_name,omitempty"`
 	Tags        []string           `json:"tags"`
-	Custom      customfield.Values `json:"custom"`
+	Custom      customfield.Stored `json:"custom"`
 	CreatedAt   time.Time          `json:"created_at"`
 	UpdatedAt   time.Time          `json:"updated_at"`
 
@@ -151,10 +151,7 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 		x.Email, x.Phone, x.CompanyID, x.CompanyName = email.String, phone.String, companyID.String, companyName.String
 		x.OwnerID, x.OwnerName, x.Birthday = owner.String, ownerName.String, string(birthday)
 		x.CreatedAt, x.UpdatedAt = created.Time, updated.Time
-		if x.Custom, err = customfield.Decode(custom); err != nil {
-			rows.Close()
-			return ListPage{}, err
-		}
+		x.Custom = customfield.Stored(custom)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

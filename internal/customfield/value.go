@@ -327,3 +327,32 @@ func Decode(s string) (Values, error) {
 	}
 	return vals, nil
 }
+
+// Stored is a record's custom column as stored (JSON), decoded only when a
+// value is read: most list pages show no custom column, and decoding every
+// row's values cost about a fifth of a list query's time.
+type Stored string
+
+// Values decodes s.
+func (s Stored) Values() (Values, error) { return Decode(string(s)) }
+
+// Value returns the value of key, nil when s has none or cannot be read.
+// List cells use it; Values reports a damaged column.
+func (s Stored) Value(key string) any {
+	vals, err := s.Values()
+	if err != nil {
+		return nil
+	}
+	return vals[key]
+}
+
+// MarshalJSON writes the stored object as it is.
+func (s Stored) MarshalJSON() ([]byte, error) {
+	if s == "" {
+		return []byte("{}"), nil
+	}
+	if !json.Valid([]byte(s)) {
+		return nil, fmt.Errorf("customfield: stored values are not JSON")
+	}
+	return []byte(s), nil
+}

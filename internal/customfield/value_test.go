@@ -1,6 +1,7 @@
 package customfield
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 
@@ -75,5 +76,37 @@ func TestApply(t *testing.T) {
 	}
 	if KeyFromLabel("3 Ärger & Co.") != "f_3_rger_co" {
 		t.Errorf("KeyFromLabel = %q", KeyFromLabel("3 Ärger & Co."))
+	}
+}
+
+func TestStored(t *testing.T) {
+	s := Stored(`{"plan":"Pro","seats":12,"tags":["a","b"],"vip":true}`)
+	vals, err := s.Values()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vals["plan"] != "Pro" || vals["seats"] != 12.0 || vals["vip"] != true {
+		t.Errorf("Values = %v", vals)
+	}
+	if got, ok := s.Value("tags").([]string); !ok || len(got) != 2 || got[1] != "b" {
+		t.Errorf(`Value("tags") = %#v, want []string{"a", "b"}`, s.Value("tags"))
+	}
+	if v := s.Value("missing"); v != nil {
+		t.Errorf(`Value("missing") = %v, want nil`, v)
+	}
+	for _, c := range []struct {
+		in   Stored
+		want string
+	}{{"", "{}"}, {`{"a": 1}`, `{"a":1}`}} {
+		b, err := json.Marshal(struct{ C Stored }{c.in})
+		if err != nil || string(b) != `{"C":`+c.want+`}` {
+			t.Errorf("Marshal(%q) = %s, %v; want the object %s", c.in, b, err, c.want)
+		}
+	}
+	if _, err := json.Marshal(Stored(`{"a":`)); err == nil {
+		t.Error("a damaged column marshals without error")
+	}
+	if v := Stored(`{"a":`).Value("a"); v != nil {
+		t.Errorf("a damaged column gives %v, want nil", v)
 	}
 }

@@ -32,7 +32,7 @@ type Row struct {
 	CompanyID    string             `json:"company_id,omitempty"`
 	CompanyName  string             `json:"company_name,omitempty"`
 	Version      int                `json:"version"`
-	Custom       customfield.Values `json:"custom"`
+	Custom       customfield.Stored `json:"custom"`
 	CreatedAt    time.Time          `json:"created_at"`
 	UpdatedAt    time.Time          `json:"updated_at"`
 
@@ -134,10 +134,7 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 			x.CompanyID = ""
 		}
 		x.CreatedAt, x.UpdatedAt = created.Time, updated.Time
-		if x.Custom, err = customfield.Decode(custom); err != nil {
-			rows.Close()
-			return ListPage{}, err
-		}
+		x.Custom = customfield.Stored(custom)
 		list = append(list, x)
 	}
 	rows.Close()

@@ -159,7 +159,7 @@ func contactCell(x *contact.ExportRow, col *Column) cell {
 	case "birthday":
 		return text(x.Birthday)
 	}
-	return sharedCell(col, x.OwnerName, x.Tags, x.CreatedAt, x.UpdatedAt, x.Custom)
+	return sharedCell(col, x.OwnerName, x.Tags, x.CreatedAt, x.UpdatedAt, x.Values)
 }
 
 // companyCell formats column col of company x.
@@ -178,7 +178,7 @@ func companyCell(x *company.ExportRow, col *Column) cell {
 	case "country":
 		return text(x.Address.Country)
 	}
-	return sharedCell(col, x.OwnerName, x.Tags, x.CreatedAt, x.UpdatedAt, x.Custom)
+	return sharedCell(col, x.OwnerName, x.Tags, x.CreatedAt, x.UpdatedAt, x.Values)
 }
 
 // sharedCell formats the columns every record kind has: owner, tags,

@@ -56,7 +56,7 @@ func card(r *contact.ExportRow, defs []customfield.Field) vcard.Card {
 		if d.Type != customfield.URL {
 			continue
 		}
-		if u, ok := r.Custom[d.Key].(string); ok && u != "" {
+		if u, ok := r.Values[d.Key].(string); ok && u != "" {
 			c.URLs = append(c.URLs, vcard.Value{Text: u, Label: d.Label})
 		}
 	}

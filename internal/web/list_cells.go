@@ -112,7 +112,7 @@ type listShared struct {
 	owner            string
 	tags             []string
 	created, updated time.Time
-	custom           customfield.Values
+	custom           customfield.Stored
 }
 
 // listSharedCell fills c for a column every record kind has: owner, tags,
@@ -134,12 +134,12 @@ func listSharedCell(c listCell, col listColumn, fx *listCellFormat, x listShared
 }
 
 // custom formats a custom value for a cell.
-func (fx *listCellFormat) custom(col listColumn, vals customfield.Values) string {
+func (fx *listCellFormat) custom(col listColumn, vals customfield.Stored) string {
 	if col.Custom == "" {
 		return ""
 	}
-	v, ok := vals[col.Custom]
-	if !ok || v == nil {
+	v := vals.Value(col.Custom)
+	if v == nil {
 		return ""
 	}
 	def := fx.defs[col.Custom]

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
@@ -14,15 +15,21 @@ import (
 	"github.com/rapportcrm/rapport/internal/event"
 	"github.com/rapportcrm/rapport/internal/id"
 	"github.com/rapportcrm/rapport/internal/memo"
+	"github.com/rapportcrm/rapport/internal/revision"
 )
 
 // Service manages custom field definitions.
 type Service struct {
 	db *db.DB
+	// defs keeps each object's definitions while none changes (revision).
+	mu   sync.Mutex
+	defs map[string]*revision.Cache[[]Field]
 }
 
 // NewService returns a Service on d.
-func NewService(d *db.DB) *Service { return &Service{db: d} }
+func NewService(d *db.DB) *Service {
+	return &Service{db: d, defs: map[string]*revision.Cache[[]Field]{}}
+}
 
 // Patch changes a definition. The key and type never change once values
 // exist under them; nil pointers leave a property as it is.
@@ -58,7 +65,15 @@ func (s *Service) List(ctx context.Context, object string) ([]Field, error) {
 	if _, err := access.Check(ctx, access.CustomFields, access.Read); err != nil {
 		return nil, err
 	}
-	return ListRead(ctx, s.db.R, object)
+	s.mu.Lock()
+	c := s.defs[object]
+	if c == nil {
+		c = new(revision.Cache[[]Field])
+		s.defs[object] = c
+	}
+	s.mu.Unlock()
+	defs, err := c.Get(ctx, s.db.R, revision.Definitions, func() ([]Field, error) { return ListFor(ctx, s.db.R, object) })
+	return slices.Clone(defs), err
 }
 
 // ListRead is ListFor on the read pool r, read once per read-only request

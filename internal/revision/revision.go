@@ -15,8 +15,13 @@ import (
 	"github.com/rapportcrm/rapport/internal/memo"
 )
 
-// Definitions counts changes to custom_fields and users (migration 00019).
-const Definitions = "definitions"
+// The counters (migration 00019).
+const (
+	// Definitions counts changes to custom_fields and users.
+	Definitions = "definitions"
+	// Tags counts changes to tags (new, renamed, removed tags; not tagging).
+	Tags = "tags"
+)
 
 // Read returns the counter name, once per read-only request (memo).
 func Read(ctx context.Context, q db.Querier, name string) (int64, error) {

@@ -49,13 +49,20 @@ func TestEveryChangeMovesTheCounter(t *testing.T) {
 			}
 			last = n
 		}
-		// A change to another table leaves it alone.
+		// A new tag moves the tags counter and leaves this one alone.
+		tags, err := revision.Read(ctx, d.R, revision.Tags)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := d.W.ExecContext(ctx, `INSERT INTO tags (id, name, name_lower, created_at) VALUES ($1, 'vip', 'vip', $2)`,
 			id.New(), now); err != nil {
 			t.Fatal(err)
 		}
 		if n, _ := revision.Read(ctx, d.R, revision.Definitions); n != last {
-			t.Errorf("a new tag moved the counter from %d to %d", last, n)
+			t.Errorf("a new tag moved the definitions counter from %d to %d", last, n)
+		}
+		if n, _ := revision.Read(ctx, d.R, revision.Tags); n <= tags {
+			t.Errorf("a new tag left the tags counter at %d", n)
 		}
 	})
 }

@@ -9,12 +9,14 @@ import (
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/event"
 	"github.com/rapportcrm/rapport/internal/id"
-	"github.com/rapportcrm/rapport/internal/memo"
+	"github.com/rapportcrm/rapport/internal/revision"
 )
 
 // Service is the use cases of users: setup, creation, sign-in checks.
 type Service struct {
 	db *db.DB
+	// users keeps the user list while no user changes (revision).
+	users revision.Cache[[]User]
 	// dummyHash is checked against when the email is unknown, so that an
 	// unknown email costs as much time as a wrong password.
 	dummyHash string
@@ -130,8 +132,8 @@ func (s *Service) Count(ctx context.Context) (int, error) { return countUsers(ct
 
 // List returns every user by name.
 func (s *Service) List(ctx context.Context) ([]User, error) {
-	// The pages of a read-only request share one read (memo).
-	list, err := memo.Do(ctx, "user.list", func() ([]User, error) { return listUsers(ctx, s.db.R) })
+	// Read again only when a user changed (revision).
+	list, err := s.users.Get(ctx, s.db.R, revision.Definitions, func() ([]User, error) { return listUsers(ctx, s.db.R) })
 	return slices.Clone(list), err
 }
 

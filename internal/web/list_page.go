@@ -9,6 +9,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
 	"github.com/rapportcrm/rapport/internal/query"
+	"github.com/rapportcrm/rapport/internal/revision"
 	"github.com/rapportcrm/rapport/internal/tag"
 )
 
@@ -283,7 +284,9 @@ func (l *lists) fillMenus(r *http.Request, k *listKind, v *listView, users map[s
 		slices.SortFunc(v.Owners, func(a, b fbOption) int { return strings.Compare(a.Label, b.Label) })
 	}
 	// Tag names for the tag inputs of the filter and the bulk form.
-	v.Tags, err = tag.Names(ctx, l.s.db.R, "", 200)
+	v.Tags, err = l.tagNames.Get(ctx, l.s.db.R, revision.Tags, func() ([]string, error) {
+		return tag.Names(ctx, l.s.db.R, "", 200)
+	})
 	return err
 }
 

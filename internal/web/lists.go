@@ -8,6 +8,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/bulk"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/query"
+	"github.com/rapportcrm/rapport/internal/revision"
 )
 
 // listRoutes registers the pages of: Contact and company lists: filters, sorting, columns, saved views and bulk actions.
@@ -34,6 +35,8 @@ func (s *Server) listRoutes(page func(pattern string, h http.HandlerFunc)) {
 type lists struct {
 	s    *Server
 	bulk *bulk.Service
+	// tagNames keeps the tag names the pages offer while no tag changes.
+	tagNames revision.Cache[[]string]
 }
 
 // listKind is what differs between the contact and the company list.

@@ -1,13 +1,14 @@
 -- +goose Up
 -- A counter per kind of definition that list pages cache in memory (the
--- custom fields and the users behind each list's filter schema). Triggers
+-- custom fields and the users behind each list's filter schema; the tag
+-- names a list page offers). Triggers
 -- bump it on every change, whichever code or tool makes it, so a process
 -- knows with one primary-key read whether its copy is still current.
 CREATE TABLE revisions (
     name TEXT PRIMARY KEY,
     n    INTEGER NOT NULL
 );
-INSERT INTO revisions (name, n) VALUES ('definitions', 1);
+INSERT INTO revisions (name, n) VALUES ('definitions', 1), ('tags', 1);
 
 -- +goose StatementBegin
 CREATE TRIGGER custom_fields_revision_insert AFTER INSERT ON custom_fields
@@ -34,7 +35,23 @@ CREATE TRIGGER users_revision_delete AFTER DELETE ON users
 BEGIN UPDATE revisions SET n = n + 1 WHERE name = 'definitions'; END;
 -- +goose StatementEnd
 
+-- +goose StatementBegin
+CREATE TRIGGER tags_revision_insert AFTER INSERT ON tags
+BEGIN UPDATE revisions SET n = n + 1 WHERE name = 'tags'; END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER tags_revision_update AFTER UPDATE ON tags
+BEGIN UPDATE revisions SET n = n + 1 WHERE name = 'tags'; END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER tags_revision_delete AFTER DELETE ON tags
+BEGIN UPDATE revisions SET n = n + 1 WHERE name = 'tags'; END;
+-- +goose StatementEnd
+
 -- +goose Down
+DROP TRIGGER tags_revision_delete;
+DROP TRIGGER tags_revision_update;
+DROP TRIGGER tags_revision_insert;
 DROP TRIGGER users_revision_delete;
 DROP TRIGGER users_revision_update;
 DROP TRIGGER users_revision_insert;

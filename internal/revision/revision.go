@@ -23,15 +23,36 @@ const (
 	Tags = "tags"
 )
 
-// Read returns the counter name, once per read-only request (memo).
+// Read returns the counter name. A read-only request reads all counters
+// once, with one query (memo).
 func Read(ctx context.Context, q db.Querier, name string) (int64, error) {
-	return memo.Do(ctx, "revision:"+name, func() (int64, error) {
+	all, err := memo.Do(ctx, "revisions", func() (map[string]int64, error) { return readAll(ctx, q) })
+	if err != nil {
+		return 0, err
+	}
+	n, ok := all[name]
+	if !ok {
+		return 0, fmt.Errorf("revision: no counter %q", name)
+	}
+	return n, nil
+}
+
+func readAll(ctx context.Context, q db.Querier) (map[string]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, n FROM revisions`)
+	if err != nil {
+		return nil, fmt.Errorf("revision: read: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]int64, 2)
+	for rows.Next() {
+		var name string
 		var n int64
-		if err := q.QueryRowContext(ctx, `SELECT n FROM revisions WHERE name = $1`, name).Scan(&n); err != nil {
-			return 0, fmt.Errorf("revision: read %s: %w", name, err)
+		if err := rows.Scan(&name, &n); err != nil {
+			return nil, fmt.Errorf("revision: read: %w", err)
 		}
-		return n, nil
-	})
+		out[name] = n
+	}
+	return out, rows.Err()
 }
 
 // Cache holds one value built from the tables a counter watches. The zero

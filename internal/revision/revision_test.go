@@ -36,6 +36,9 @@ func TestEveryChangeMovesTheCounter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := revision.Read(ctx, d.R, "no such counter"); err == nil {
+			t.Error("an unknown counter reads without error")
+		}
 		for _, s := range steps {
 			if _, err := d.W.ExecContext(ctx, s.sql, s.args...); err != nil {
 				t.Fatalf("%s: %v", s.name, err)

@@ -99,26 +99,31 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 		return ListPage{}, err
 	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT m.id, m.name, m.domain, m.industry, m.size, m.city, m.country,
-		m.owner_id, u.name, m.custom, m.created_at, m.updated_at, `+p.SortExpr+listFrom+vis+p.Tail(), p.Args...)
+		m.owner_id, u.name, m.custom, m.created_at, m.updated_at, `+record.TagsColumn(s.db.Engine, record.Company, "m.id")+`,
+		`+p.SortExpr+listFrom+vis+p.Tail(), p.Args...)
 	if err != nil {
 		return ListPage{}, fmt.Errorf("company: list: %w", err)
 	}
 	// Rows are scanned in place and the scan targets reused.
 	list := make([]Row, 0, min(p.Limit+1, 1001))
-	var domain, owner, ownerName sql.NullString
+	var domain, owner, ownerName, tags sql.NullString
 	var custom string
 	var created, updated db.Time
 	for rows.Next() {
 		list = append(list, Row{})
 		x := &list[len(list)-1]
 		if err := rows.Scan(&x.ID, &x.Name, &domain, &x.Industry, &x.Size, &x.City, &x.Country, &owner, &ownerName,
-			&custom, &created, &updated, &x.sortValue); err != nil {
+			&custom, &created, &updated, &tags, &x.sortValue); err != nil {
 			rows.Close()
 			return ListPage{}, fmt.Errorf("company: list: %w", err)
 		}
 		x.Domain, x.OwnerID, x.OwnerName = domain.String, owner.String, ownerName.String
 		x.CreatedAt, x.UpdatedAt = created.Time, updated.Time
 		x.Custom = customfield.Stored(custom)
+		if x.Tags, err = record.ColumnTags(tags); err != nil {
+			rows.Close()
+			return ListPage{}, err
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -128,16 +133,21 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, err
 	}
-	ids := make([]string, len(list))
-	for i, x := range list {
-		ids[i] = x.ID
-	}
-	tags, err := record.TagsByID(ctx, s.db.R, s.db.Engine, record.Company, ids)
-	if err != nil {
-		return ListPage{}, err
+	if s.db.Engine != db.Postgres {
+		// The page's tags by a second query (record.TagsColumn).
+		ids := make([]string, len(list))
+		for i, x := range list {
+			ids[i] = x.ID
+		}
+		tags, err := record.TagsByID(ctx, s.db.R, s.db.Engine, record.Company, ids)
+		if err != nil {
+			return ListPage{}, err
+		}
+		for i := range list {
+			list[i].Tags = tags[list[i].ID]
+		}
 	}
 	for i := range list {
-		list[i].Tags = tags[list[i].ID]
 		if list[i].Tags == nil {
 			list[i].Tags = []string{}
 		}

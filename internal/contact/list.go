@@ -128,14 +128,15 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT c.id, c.display_name, c.first_name, c.last_name, c.email, c.phone,
 		c.job_title, c.company_id, m.name, c.lifecycle_stage, c.source, c.city, c.country, c.birthday, c.owner_id,
-		u.name, c.custom, c.created_at, c.updated_at, `+p.SortExpr+listFrom+vis+p.Tail(), p.Args...)
+		u.name, c.custom, c.created_at, c.updated_at, `+record.TagsColumn(s.db.Engine, record.Contact, "c.id")+`,
+		`+p.SortExpr+listFrom+vis+p.Tail(), p.Args...)
 	if err != nil {
 		return ListPage{}, fmt.Errorf("contact: list: %w", err)
 	}
 	// Rows are scanned in place and the scan targets reused: a page's
 	// allocations were a good part of its cost.
 	list := make([]Row, 0, min(p.Limit+1, 1001))
-	var email, phone, companyID, companyName, owner, ownerName sql.NullString
+	var email, phone, companyID, companyName, owner, ownerName, tags sql.NullString
 	var birthday db.Date
 	var custom string
 	var created, updated db.Time
@@ -144,7 +145,7 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 		x := &list[len(list)-1]
 		if err := rows.Scan(&x.ID, &x.DisplayName, &x.FirstName, &x.LastName, &email, &phone, &x.JobTitle,
 			&companyID, &companyName, &x.Stage, &x.Source, &x.City, &x.Country, &birthday, &owner, &ownerName,
-			&custom, &created, &updated, &x.sortValue); err != nil {
+			&custom, &created, &updated, &tags, &x.sortValue); err != nil {
 			rows.Close()
 			return ListPage{}, fmt.Errorf("contact: list: %w", err)
 		}
@@ -152,6 +153,11 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 		x.OwnerID, x.OwnerName, x.Birthday = owner.String, ownerName.String, string(birthday)
 		x.CreatedAt, x.UpdatedAt = created.Time, updated.Time
 		x.Custom = customfield.Stored(custom)
+		if x.Tags, err = record.ColumnTags(tags); err != nil {
+			rows.Close()
+			return ListPage{}, err
+		}
+		x.Tags = nonNilSlice(x.Tags)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -161,8 +167,10 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, err
 	}
-	if err := s.rowTags(ctx, list); err != nil {
-		return ListPage{}, err
+	if s.db.Engine != db.Postgres {
+		if err := s.rowTags(ctx, list); err != nil {
+			return ListPage{}, err
+		}
 	}
 	return ListPage{Rows: list, Cursors: cursors, Sort: p.Sort()}, nil
 }

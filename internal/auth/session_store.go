@@ -13,6 +13,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/memo"
+	"github.com/rapportcrm/rapport/internal/revision"
 )
 
 // SessionStore keeps scs sessions in the sessions table of either engine,
@@ -28,8 +29,11 @@ func NewSessionStore(d *db.DB) *SessionStore { return &SessionStore{db: d} }
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
 	var expiry db.Time
-	err := s.db.R.QueryRowContext(ctx, `SELECT data, expiry FROM sessions WHERE token = $1 AND expiry > $2`,
-		token, db.T(db.Now())).Scan(&b, &expiry)
+	var revisions sql.NullString
+	// The revision counters come along: the pages that keep definitions in
+	// memory check them, and this query is one every signed-in request makes.
+	err := s.db.R.QueryRowContext(ctx, `SELECT data, expiry, `+revision.Column(s.db.Engine)+`
+		FROM sessions WHERE token = $1 AND expiry > $2`, token, db.T(db.Now())).Scan(&b, &expiry, &revisions)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -37,6 +41,7 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 		return nil, false, err
 	}
 	memo.Put(ctx, foundKey+token, foundSession{data: b, expiry: expiry.Time})
+	revision.Remember(ctx, revisions.String)
 	return b, true, nil
 }
 

@@ -9,6 +9,8 @@ package revision
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/rapportcrm/rapport/internal/db"
@@ -26,7 +28,7 @@ const (
 // Read returns the counter name. A read-only request reads all counters
 // once, with one query (memo).
 func Read(ctx context.Context, q db.Querier, name string) (int64, error) {
-	all, err := memo.Do(ctx, "revisions", func() (map[string]int64, error) { return readAll(ctx, q) })
+	all, err := memo.Do(ctx, memoKey, func() (map[string]int64, error) { return readAll(ctx, q) })
 	if err != nil {
 		return 0, err
 	}
@@ -36,6 +38,36 @@ func Read(ctx context.Context, q db.Querier, name string) (int64, error) {
 	}
 	return n, nil
 }
+
+// Column is a select-list column with every counter, for a query a request
+// makes anyway (the session's): handing its value to Remember spares the
+// request the query of its own.
+func Column(engine db.Engine) string {
+	if engine == db.Postgres {
+		return `(SELECT string_agg(name || '=' || n, ',') FROM revisions)`
+	}
+	return `(SELECT group_concat(name || '=' || n, ',') FROM revisions)`
+}
+
+// Remember keeps the counters a Column read for the rest of the request;
+// Read then answers from them. A value it cannot read is ignored (Read
+// queries instead).
+func Remember(ctx context.Context, column string) {
+	out := make(map[string]int64, 2)
+	for pair := range strings.SplitSeq(column, ",") {
+		name, v, ok := strings.Cut(pair, "=")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if !ok || err != nil {
+			return
+		}
+		out[name] = n
+	}
+	if len(out) > 0 {
+		memo.Put(ctx, memoKey, out)
+	}
+}
+
+const memoKey = "revisions"
 
 func readAll(ctx context.Context, q db.Querier) (map[string]int64, error) {
 	rows, err := q.QueryContext(ctx, `SELECT name, n FROM revisions`)

@@ -119,3 +119,34 @@ func TestCacheSeesAnotherProcessesChange(t *testing.T) {
 		})
 	}
 }
+
+// TestColumnAndRemember reads the counters the way the session query does
+// and checks that Read then answers from them, without a query of its own.
+func TestColumnAndRemember(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := memo.With(context.Background())
+		var col string
+		if err := d.R.QueryRowContext(ctx, `SELECT `+revision.Column(d.Engine)).Scan(&col); err != nil {
+			t.Fatal(err)
+		}
+		revision.Remember(ctx, col)
+		// A closed handle fails any query: the answers must come from the memo.
+		closed := dbtest.OpenUnmigrated(t, dbtest.Source(t, d.Engine))
+		closed.Close()
+		for _, name := range []string{revision.Definitions, revision.Tags} {
+			want, err := revision.Read(context.Background(), d.R, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := revision.Read(ctx, closed.R, name); err != nil || got != want {
+				t.Errorf("%s after Remember(%q) = %d, %v; want %d from the memo", name, col, got, err, want)
+			}
+		}
+		// A value it cannot read leaves Read to query.
+		ctx = memo.With(context.Background())
+		revision.Remember(ctx, "definitions=x")
+		if _, err := revision.Read(ctx, closed.R, revision.Definitions); err == nil {
+			t.Error("a damaged column was remembered")
+		}
+	})
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/url"
 	"regexp"
 	"slices"
@@ -181,8 +182,8 @@ type fbCond struct {
 	Path   string
 	Field  string
 	Op     string
-	Fields []fbOption
-	Ops    []fbOption
+	Fields fbOptions
+	Ops    fbOptions
 	// Input is the kind of value input: text, number, date, select, tag,
 	// days or none.
 	Input  string
@@ -194,13 +195,37 @@ type fbCond struct {
 type fbInput struct {
 	Label   string
 	Value   string
-	Options []fbOption
+	Options fbOptions
 }
 
 // fbOption is one choice of a select.
 type fbOption struct {
 	Value, Label string
 	Selected     bool
+}
+
+// fbOptions are the choices of a select. The filter builder and the bulk
+// form draw several lists of them on every list page; HTML writes them in
+// Go (see list_rows.go for why and how the escaping matches).
+type fbOptions []fbOption
+
+// HTML writes the options as
+// <option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>.
+func (opts fbOptions) HTML() template.HTML {
+	var b strings.Builder
+	b.Grow(len(opts) * 48)
+	for _, o := range opts {
+		b.WriteString(`<option value="`)
+		htmlEsc(&b, o.Value)
+		b.WriteString(`"`)
+		if o.Selected {
+			b.WriteString(" selected")
+		}
+		b.WriteString(">")
+		htmlEsc(&b, o.Label)
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
 }
 
 // fbTree prepares g for the template, with the messages of v beside
@@ -304,8 +329,8 @@ func fbInputKind(f query.Field, op query.Op) string {
 
 // fbSelectOptions are the choices of a select input, current value included
 // even when it is not one of them (so its message makes sense).
-func fbSelectOptions(f query.Field, current string, users map[string]string) []fbOption {
-	out := []fbOption{{Value: "", Label: "Choose…"}}
+func fbSelectOptions(f query.Field, current string, users map[string]string) fbOptions {
+	out := fbOptions{{Value: "", Label: "Choose…"}}
 	switch {
 	case f.Type == query.Bool:
 		out = append(out, fbOption{Value: "true", Label: "Yes"}, fbOption{Value: "false", Label: "No"})

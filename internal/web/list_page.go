@@ -52,7 +52,7 @@ type listView struct {
 
 	CanBulk   bool
 	CanCreate bool
-	Owners    []fbOption
+	Owners    fbOptions
 	Tags      []string
 
 	Bulk *listBulkPage

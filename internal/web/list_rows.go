@@ -43,6 +43,20 @@ func (v *listView) RowsHTML() template.HTML {
 	return template.HTML(b.String())
 }
 
+// PageIDsHTML is the bulk form's hidden page_id input for each row, as
+// {{range .Rows}}<input type="hidden" name="page_id" value="{{.ID}}">{{end}}
+// wrote them.
+func (v *listView) PageIDsHTML() template.HTML {
+	var b strings.Builder
+	b.Grow(len(v.Rows) * 80)
+	for _, r := range v.Rows {
+		b.WriteString(`<input type="hidden" name="page_id" value="`)
+		htmlEsc(&b, r.ID)
+		b.WriteString(`">`)
+	}
+	return template.HTML(b.String())
+}
+
 // writeHTML writes the cell's content as the "list-cell" template did.
 func (c *listCell) writeHTML(b *strings.Builder) {
 	switch c.Kind {

@@ -13,6 +13,7 @@ const listRowsTemplate = `{{define "rows"}}{{range .Rows}}<tr>
     {{if $.CanBulk}}<td class="list-check"><input type="checkbox" name="id" value="{{.ID}}" form="list-bulk" aria-label="Select {{.Name}}" data-row-check></td>{{end}}
     {{range .Cells}}<td data-label="{{.Label}}">{{template "list-cell" .}}</td>{{end}}
   </tr>{{end}}{{end}}
+{{define "page-ids"}}<form>{{range .Rows}}<input type="hidden" name="page_id" value="{{.ID}}">{{end}}</form>{{end}}
 {{define "list-cell"}}{{if eq .Kind "name"}}<a class="list-name" href="{{.Link}}">{{if .Text}}{{.Text}}{{else}}(no name){{end}}</a>{{else if eq .Kind "link"}}<a href="{{.Link}}">{{.Text}}</a>{{else if eq .Kind "mail"}}{{if .Text}}<a href="mailto:{{.Text}}">{{.Text}}</a>{{end}}{{else if eq .Kind "tags"}}{{range .Tags}}<span class="list-tag">{{.}}</span> {{end}}{{else if eq .Kind "time"}}<time datetime="{{isodate .Time}}" title="{{datetime .Time}}">{{ago .Time}}</time>{{else}}{{.Text}}{{end}}{{end}}`
 
 func TestRowsHTMLMatchesTemplate(t *testing.T) {
@@ -48,6 +49,34 @@ func TestRowsHTMLMatchesTemplate(t *testing.T) {
 			if got := string(v.RowsHTML()); got != want.String() {
 				t.Errorf("bulk %v, %d rows: RowsHTML differs from the template\n got: %q\nwant: %q", bulk, len(rs), got, want.String())
 			}
+			want.Reset()
+			if err := tmpl.ExecuteTemplate(&want, "page-ids", v); err != nil {
+				t.Fatal(err)
+			}
+			if got := "<form>" + string(v.PageIDsHTML()) + "</form>"; got != want.String() {
+				t.Errorf("%d rows: PageIDsHTML differs from the template\n got: %q\nwant: %q", len(rs), got, want.String())
+			}
 		}
+	}
+}
+
+func TestOptionsHTMLMatchesTemplate(t *testing.T) {
+	tmpl := template.Must(template.New("t").Parse(
+		`<select>{{range .}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select>`))
+	nasty := []string{"", "Anna Müller", `<script>alert("x")</script>`, "Tom & Jerry's +1", "a\x00b", "\xff\xfe bad utf-8",
+		"日本語", "50% off", `"quoted" 'single'`, "\ufdd0\ufffe", "tab\tnewline\n"}
+	var opts fbOptions
+	for i, s := range nasty {
+		opts = append(opts, fbOption{Value: s, Label: nasty[(i+1)%len(nasty)], Selected: i%3 == 0})
+	}
+	var want strings.Builder
+	if err := tmpl.Execute(&want, opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := "<select>" + string(opts.HTML()) + "</select>"; got != want.String() {
+		t.Errorf("options differ from the template's:\n got %q\nwant %q", got, want.String())
+	}
+	if got := fbOptions(nil).HTML(); got != "" {
+		t.Errorf("no options gave %q", got)
 	}
 }

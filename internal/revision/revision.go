@@ -23,6 +23,8 @@ const (
 	Definitions = "definitions"
 	// Tags counts changes to tags (new, renamed, removed tags; not tagging).
 	Tags = "tags"
+	// Views counts changes to saved views.
+	Views = "views"
 )
 
 // Read returns the counter name. A read-only request reads all counters

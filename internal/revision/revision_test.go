@@ -133,7 +133,7 @@ func TestColumnAndRemember(t *testing.T) {
 		// A closed handle fails any query: the answers must come from the memo.
 		closed := dbtest.OpenUnmigrated(t, dbtest.Source(t, d.Engine))
 		closed.Close()
-		for _, name := range []string{revision.Definitions, revision.Tags} {
+		for _, name := range []string{revision.Definitions, revision.Tags, revision.Views} {
 			want, err := revision.Read(context.Background(), d.R, name)
 			if err != nil {
 				t.Fatal(err)

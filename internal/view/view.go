@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/rapportcrm/rapport/internal/access"
@@ -17,6 +18,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/id"
 	"github.com/rapportcrm/rapport/internal/query"
 	"github.com/rapportcrm/rapport/internal/record"
+	"github.com/rapportcrm/rapport/internal/revision"
 )
 
 // Definition is what a view shows.
@@ -39,10 +41,16 @@ type View struct {
 }
 
 // Service stores views.
-type Service struct{ db *db.DB }
+type Service struct {
+	db *db.DB
+	// all keeps every view of each object, everyone's, while none changes
+	// (revision); List picks the actor's.
+	mu  sync.Mutex
+	all map[string]*revision.Cache[[]View]
+}
 
 // NewService returns a Service on d.
-func NewService(d *db.DB) *Service { return &Service{db: d} }
+func NewService(d *db.DB) *Service { return &Service{db: d, all: map[string]*revision.Cache[[]View]{}} }
 
 const columns = `id, object, name, owner_id, shared, definition, created_at, updated_at`
 
@@ -67,8 +75,29 @@ func (s *Service) List(ctx context.Context, object string) ([]View, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+columns+` FROM saved_views
-		WHERE object = $1 AND (owner_id = $2 OR shared = $3) ORDER BY name, id`, object, actor.UserID, true)
+	s.mu.Lock()
+	c := s.all[object]
+	if c == nil {
+		c = new(revision.Cache[[]View])
+		s.all[object] = c
+	}
+	s.mu.Unlock()
+	all, err := c.Get(ctx, s.db.R, revision.Views, func() ([]View, error) { return s.listAll(ctx, object) })
+	if err != nil {
+		return nil, err
+	}
+	var out []View
+	for _, v := range all {
+		if v.OwnerID == actor.UserID || v.Shared {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// listAll reads every view of object, in the order List returns them.
+func (s *Service) listAll(ctx context.Context, object string) ([]View, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+columns+` FROM saved_views WHERE object = $1 ORDER BY name, id`, object)
 	if err != nil {
 		return nil, fmt.Errorf("view: list: %w", err)
 	}

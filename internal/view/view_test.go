@@ -1,7 +1,9 @@
 package view_test
 
 import (
+	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/rapportcrm/rapport/internal/apperr"
@@ -25,6 +27,64 @@ func TestSaveOverBadIDIsNotFound(t *testing.T) {
 		_, err = view.NewService(d).Save(ctx, schema, view.View{ID: "not-a-view", Object: "contact", Name: "Mine"})
 		if !errors.Is(err, apperr.ErrNotFound) {
 			t.Errorf("Save with id %q: err = %v, want ErrNotFound", "not-a-view", err)
+		}
+	})
+}
+
+// TestListShowsOwnAndSharedViews lists views as two users while the
+// views change: the list (kept in memory between changes) must follow
+// every change at once.
+func TestListShowsOwnAndSharedViews(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ann, _ := fixture.User(t, d, "owner")
+		bob, _ := fixture.User(t, d, "member")
+		views := view.NewService(d)
+		schema, err := contact.NewService(d, user.NewService(d)).Schema(ann)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := func(ctx context.Context) string {
+			t.Helper()
+			list, err := views.List(ctx, "contact")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, v := range list {
+				out = append(out, v.Name)
+			}
+			return strings.Join(out, ",")
+		}
+		save := func(ctx context.Context, v view.View) view.View {
+			t.Helper()
+			v.Object = "contact"
+			saved, err := views.Save(ctx, schema, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return saved
+		}
+		private := save(ann, view.View{Name: "Ann's leads"})
+		shared := save(ann, view.View{Name: "Big customers", Shared: true})
+		save(bob, view.View{Name: "Bob's calls"})
+		if got := names(ann); got != "Ann's leads,Big customers" {
+			t.Errorf("Ann sees %q", got)
+		}
+		if got := names(bob); got != "Big customers,Bob's calls" {
+			t.Errorf("Bob sees %q", got)
+		}
+		shared.Shared = false
+		save(ann, shared)
+		private.Shared = true
+		save(ann, private)
+		if got := names(bob); got != "Ann's leads,Bob's calls" {
+			t.Errorf("after Ann shared one view and unshared the other, Bob sees %q", got)
+		}
+		if err := views.Delete(ann, private.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := names(bob); got != "Bob's calls" {
+			t.Errorf("after Ann deleted her shared view, Bob sees %q", got)
 		}
 	})
 }

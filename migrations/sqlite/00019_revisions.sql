@@ -1,14 +1,14 @@
 -- +goose Up
 -- A counter per kind of definition that list pages cache in memory (the
 -- custom fields and the users behind each list's filter schema; the tag
--- names a list page offers). Triggers
+-- names and saved views a list page offers). Triggers
 -- bump it on every change, whichever code or tool makes it, so a process
 -- knows with one primary-key read whether its copy is still current.
 CREATE TABLE revisions (
     name TEXT PRIMARY KEY,
     n    INTEGER NOT NULL
 );
-INSERT INTO revisions (name, n) VALUES ('definitions', 1), ('tags', 1);
+INSERT INTO revisions (name, n) VALUES ('definitions', 1), ('tags', 1), ('views', 1);
 
 -- +goose StatementBegin
 CREATE TRIGGER custom_fields_revision_insert AFTER INSERT ON custom_fields
@@ -48,7 +48,23 @@ CREATE TRIGGER tags_revision_delete AFTER DELETE ON tags
 BEGIN UPDATE revisions SET n = n + 1 WHERE name = 'tags'; END;
 -- +goose StatementEnd
 
+-- +goose StatementBegin
+CREATE TRIGGER saved_views_revision_insert AFTER INSERT ON saved_views
+BEGIN UPDATE revisions SET n = n + 1 WHERE name = 'views'; END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER saved_views_revision_update AFTER UPDATE ON saved_views
+BEGIN UPDATE revisions SET n = n + 1 WHERE name = 'views'; END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER saved_views_revision_delete AFTER DELETE ON saved_views
+BEGIN UPDATE revisions SET n = n + 1 WHERE name = 'views'; END;
+-- +goose StatementEnd
+
 -- +goose Down
+DROP TRIGGER saved_views_revision_delete;
+DROP TRIGGER saved_views_revision_update;
+DROP TRIGGER saved_views_revision_insert;
 DROP TRIGGER tags_revision_delete;
 DROP TRIGGER tags_revision_update;
 DROP TRIGGER tags_revision_insert;

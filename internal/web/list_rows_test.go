@@ -80,3 +80,33 @@ func TestOptionsHTMLMatchesTemplate(t *testing.T) {
 		t.Errorf("no options gave %q", got)
 	}
 }
+
+func TestChooserHTMLMatchesTemplate(t *testing.T) {
+	tmpl := template.Must(template.New("t").Parse(`<ol class="cc-list">
+      {{range .Chooser}}
+        <li{{if .Checked}} class="cc-on"{{end}}>
+          <label class="cc-check"><input type="checkbox" name="col" value="{{.Key}}"{{if .Checked}} checked{{end}}> {{.Label}}</label>
+          {{if .Checked}}<span class="cc-move">
+            <button type="submit" name="cc" value="up:{{.Key}}" aria-label="Move {{.Label}} up"{{if .First}} disabled{{end}}>↑</button>
+            <button type="submit" name="cc" value="down:{{.Key}}" aria-label="Move {{.Label}} down"{{if .Last}} disabled{{end}}>↓</button>
+          </span>{{end}}
+        </li>
+      {{end}}
+      </ol>`))
+	nasty := []string{"name", "Anna Müller", `<script>alert("x")</script>`, "Tom & Jerry's +1", "a\x00b", "\xff\xfe bad",
+		"cf.plan", `"quoted"`}
+	var cs listChoices
+	for i, s := range nasty {
+		cs = append(cs, listChoice{Key: s, Label: nasty[(i+2)%len(nasty)], Checked: i < 5, First: i == 0, Last: i == 4})
+	}
+	for _, list := range []listChoices{cs, cs[:1], nil} {
+		var want strings.Builder
+		if err := tmpl.Execute(&want, struct{ Chooser listChoices }{list}); err != nil {
+			t.Fatal(err)
+		}
+		got := "<ol class=\"cc-list\">\n      " + string(list.HTML()) + "\n      </ol>"
+		if got != want.String() {
+			t.Errorf("%d items: chooser differs from the template's\n got %q\nwant %q", len(list), got, want.String())
+		}
+	}
+}

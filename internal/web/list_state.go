@@ -194,8 +194,8 @@ func listHeaders(k *listKind, st listState, cols []listColumn, sort query.Sort) 
 }
 
 // listChooser lists the visible columns in order, then the others.
-func listChooser(all []listColumn, visible []string) []listChoice {
-	var out []listChoice
+func listChooser(all []listColumn, visible []string) listChoices {
+	var out listChoices
 	for i, key := range visible {
 		for _, c := range all {
 			if c.Key == key {

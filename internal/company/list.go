@@ -133,20 +133,6 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, err
 	}
-	if s.db.Engine != db.Postgres {
-		// The page's tags by a second query (record.TagsColumn).
-		ids := make([]string, len(list))
-		for i, x := range list {
-			ids[i] = x.ID
-		}
-		tags, err := record.TagsByID(ctx, s.db.R, s.db.Engine, record.Company, ids)
-		if err != nil {
-			return ListPage{}, err
-		}
-		for i := range list {
-			list[i].Tags = tags[list[i].ID]
-		}
-	}
 	for i := range list {
 		if list[i].Tags == nil {
 			list[i].Tags = []string{}

@@ -167,28 +167,7 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, err
 	}
-	if s.db.Engine != db.Postgres {
-		if err := s.rowTags(ctx, list); err != nil {
-			return ListPage{}, err
-		}
-	}
 	return ListPage{Rows: list, Cursors: cursors, Sort: p.Sort()}, nil
-}
-
-// rowTags fills in the tags of a page's rows with one query.
-func (s *Service) rowTags(ctx context.Context, list []Row) error {
-	ids := make([]string, len(list))
-	for i, x := range list {
-		ids[i] = x.ID
-	}
-	tags, err := record.TagsByID(ctx, s.db.R, s.db.Engine, record.Contact, ids)
-	if err != nil {
-		return err
-	}
-	for i := range list {
-		list[i].Tags = nonNilSlice(tags[list[i].ID])
-	}
-	return nil
 }
 
 // CountCap is where Count stops counting exactly: beyond it a list says

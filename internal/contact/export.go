@@ -127,19 +127,26 @@ func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, 
 			defer release(lists.(*sql.Conn))
 		}
 	}
+	// The custom values are read only when they are decoded.
+	custom := "''"
+	if o.Custom {
+		custom = "c.custom"
+	}
 	rows, err := main.QueryContext(ctx, `SELECT c.id, c.display_name, c.first_name, c.last_name, c.job_title,
 		c.company_id, m.name, c.lifecycle_stage, c.source, c.street, c.city, c.region, c.postal_code, c.country,
-		c.birthday, c.owner_id, u.name, c.custom, c.created_at, c.updated_at`+
+		c.birthday, c.owner_id, u.name, `+custom+`, c.created_at, c.updated_at`+
 		listFrom+vis+where+` ORDER BY `+p.OrderBy, p.Args...)
 	if err != nil {
 		return fmt.Errorf("contact: stream: %w", err)
 	}
 	defer rows.Close()
 
-	// Three stages: this goroutine's caller reads rows into batches, one
-	// goroutine adds the lists, and fn runs here on finished batches.
+	// Three stages: one goroutine reads rows into batches, one adds the
+	// lists, and fn runs here on finished batches, which go back to the
+	// first to be filled again.
 	read := make(chan []ExportRow, 2)
 	done := make(chan []ExportRow, 2)
+	free := make(chan []ExportRow, 4)
 	errc := make(chan error, 2)
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -147,8 +154,9 @@ func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, 
 		defer wg.Done()
 		defer close(read)
 		batch := make([]ExportRow, 0, streamBatch)
+		sc := newRowScanner(o.Custom)
 		for rows.Next() {
-			x, err := scanExportRow(rows, o.Custom)
+			x, err := sc.scan(rows)
 			if err != nil {
 				errc <- err
 				return
@@ -159,7 +167,11 @@ func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, 
 				case <-ctx.Done():
 					return
 				}
-				batch = make([]ExportRow, 0, streamBatch)
+				select {
+				case batch = <-free:
+				default:
+					batch = make([]ExportRow, 0, streamBatch)
+				}
 			}
 		}
 		if err := rows.Err(); err != nil {
@@ -198,6 +210,11 @@ func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, 
 				cancel()
 			}
 		}
+		clear(batch)
+		select {
+		case free <- batch[:0]:
+		default:
+		}
 	}
 	// Everything is read (or a stage failed): release a stage that waits.
 	cancel()
@@ -216,26 +233,43 @@ func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, 
 	return nil
 }
 
-func scanExportRow(rows *sql.Rows, decode bool) (ExportRow, error) {
-	var x ExportRow
-	var companyID, companyName, owner, ownerName sql.NullString
-	var birthday db.Date
-	var custom string
-	var created, updated db.Time
-	if err := rows.Scan(&x.ID, &x.DisplayName, &x.FirstName, &x.LastName, &x.JobTitle, &companyID, &companyName,
+// rowScanner reads the rows of a stream's main query through one set of
+// scan targets.
+type rowScanner struct {
+	decode bool
+	x      ExportRow
+	dest   []any
+
+	companyID, companyName, owner, ownerName sql.NullString
+	birthday                                 db.Date
+	custom                                   string
+	created, updated                         db.Time
+}
+
+func newRowScanner(decode bool) *rowScanner {
+	sc := &rowScanner{decode: decode}
+	x := &sc.x
+	sc.dest = []any{&x.ID, &x.DisplayName, &x.FirstName, &x.LastName, &x.JobTitle, &sc.companyID, &sc.companyName,
 		&x.Stage, &x.Source, &x.Address.Street, &x.Address.City, &x.Address.Region, &x.Address.PostalCode,
-		&x.Address.Country, &birthday, &owner, &ownerName, &custom, &created, &updated); err != nil {
-		return x, fmt.Errorf("contact: stream: %w", err)
+		&x.Address.Country, &sc.birthday, &sc.owner, &sc.ownerName, &sc.custom, &sc.created, &sc.updated}
+	return sc
+}
+
+func (sc *rowScanner) scan(rows *sql.Rows) (ExportRow, error) {
+	sc.x = ExportRow{}
+	if err := rows.Scan(sc.dest...); err != nil {
+		return ExportRow{}, fmt.Errorf("contact: stream: %w", err)
 	}
-	x.CompanyID, x.CompanyName, x.OwnerID, x.OwnerName = companyID.String, companyName.String, owner.String, ownerName.String
-	x.Birthday, x.CreatedAt, x.UpdatedAt = string(birthday), created.Time, updated.Time
+	x := sc.x
+	x.CompanyID, x.CompanyName, x.OwnerID, x.OwnerName = sc.companyID.String, sc.companyName.String, sc.owner.String, sc.ownerName.String
+	x.Birthday, x.CreatedAt, x.UpdatedAt = string(sc.birthday), sc.created.Time, sc.updated.Time
 	x.City, x.Country = x.Address.City, x.Address.Country
 	x.Tags = []string{}
-	if !decode {
+	if !sc.decode {
 		return x, nil
 	}
 	var err error
-	x.Custom, err = customfield.Decode(custom)
+	x.Custom, err = customfield.Decode(sc.custom)
 	return x, err
 }
 
@@ -256,10 +290,12 @@ func streamChildren(ctx context.Context, q queryer, e db.Engine, batch []ExportR
 		at[batch[i].ID] = &batch[i]
 		ids[i] = batch[i].ID
 	}
-	// PostgreSQL takes the ids as one array, planned once. SQLite takes a
+	// PostgreSQL takes the ids as one array, planned once, of text: the
+	// driver copies text as it is, where it would parse every id to send
+	// an array of uuid (the server's cast is cheaper). SQLite takes a
 	// list of positional "?" (it looks "$n" names up one by one, which is
 	// quadratic in a statement of hundreds).
-	in := " = ANY($1::uuid[])"
+	in := " = ANY($1::text[]::uuid[])"
 	args := []any{ids}
 	if e == db.SQLite {
 		in = " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"

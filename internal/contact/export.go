@@ -13,6 +13,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/phone"
 	"github.com/rapportcrm/rapport/internal/query"
 	"github.com/rapportcrm/rapport/internal/record"
 )
@@ -21,8 +22,12 @@ import (
 // email, every phone and the whole address.
 type ExportRow struct {
 	Row
-	Emails  []Email
-	Phones  []Phone
+	Emails []Email
+	Phones []Phone
+	// Shown are the numbers of Phones, in order, in international form
+	// ("+44 20 7946 0958"): the form stored with each number, or for one
+	// stored without it (before the form was stored), formatted now.
+	Shown   []string
 	Address record.Address
 	// Photo is the contact's picture when the stream reads pictures.
 	Photo *Photo
@@ -323,12 +328,18 @@ func streamChildren(ctx context.Context, q queryer, e db.Engine, batch []ExportR
 		func() error {
 			var cid string
 			var p Phone
-			return eachRow(ctx, q, `SELECT contact_id, e164, original, label FROM contact_phones WHERE contact_id`+in+
-				` ORDER BY contact_id, position`, args, []any{&cid, &p.E164, &p.Original, &p.Label}, func() {
-				if x := at[cid]; x != nil {
-					x.Phones = append(x.Phones, p)
-				}
-			})
+			var shown string
+			return eachRow(ctx, q, `SELECT contact_id, e164, original, label, international FROM contact_phones
+				WHERE contact_id`+in+` ORDER BY contact_id, position`, args,
+				[]any{&cid, &p.E164, &p.Original, &p.Label, &shown}, func() {
+					if x := at[cid]; x != nil {
+						if shown == "" {
+							shown = phone.Format(p.E164)
+						}
+						x.Phones = append(x.Phones, p)
+						x.Shown = append(x.Shown, shown)
+					}
+				})
 		},
 		func() error {
 			var cid, tag string

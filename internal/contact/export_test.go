@@ -1,12 +1,14 @@
 package contact_test
 
 import (
+	"context"
 	"reflect"
 	"testing"
 
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/dbtest"
+	"github.com/rapportcrm/rapport/internal/phone"
 	"github.com/rapportcrm/rapport/internal/query"
 )
 
@@ -37,6 +39,7 @@ func TestStreamListsAsStored(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		checkStoredPhoneForms(t, d)
 		for _, o := range []contact.StreamOptions{{}, {Lists: true}, {Lists: true, Photos: true, Custom: true}} {
 			n := 0
 			err := e.contacts.Stream(e.ctx, query.Request{}, o, func(r contact.ExportRow) error {
@@ -80,4 +83,31 @@ func nilIfEmpty[T any](s []T) []T {
 		return nil
 	}
 	return s
+}
+
+// checkStoredPhoneForms checks that every number in d is stored with its
+// international display form.
+func checkStoredPhoneForms(t *testing.T, d *db.DB) {
+	t.Helper()
+	rows, err := d.R.QueryContext(context.Background(), `SELECT e164, international FROM contact_phones`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var e164, shown string
+		if err := rows.Scan(&e164, &shown); err != nil {
+			t.Fatal(err)
+		}
+		if n++; shown != phone.International(e164) {
+			t.Errorf("%s is stored shown as %q, want %q", e164, shown, phone.International(e164))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Error("no numbers stored")
+	}
 }

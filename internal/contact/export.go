@@ -13,6 +13,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/phone"
 	"github.com/rapportcrm/rapport/internal/query"
 	"github.com/rapportcrm/rapport/internal/record"
 )
@@ -21,8 +22,12 @@ import (
 // email, every phone and the whole address.
 type ExportRow struct {
 	Row
-	Emails  []Email
-	Phones  []Phone
+	Emails []Email
+	Phones []Phone
+	// Shown are the numbers of Phones, in order, in international form
+	// ("+44 20 7946 0958"): the form stored with each number, or for one
+	// stored without it (before the form was stored), formatted now.
+	Shown   []string
 	Address record.Address
 	// Photo is the contact's picture when the stream reads pictures.
 	Photo *Photo
@@ -129,19 +134,32 @@ func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, 
 			defer release(lists.(*sql.Conn))
 		}
 	}
+	tags := &tagSet{q: main}
+	if o.Lists {
+		if err := tags.load(ctx); err != nil {
+			return fmt.Errorf("contact: stream: %w", err)
+		}
+	}
+	// The custom values are read only when they are decoded.
+	custom := "''"
+	if o.Custom {
+		custom = "c.custom"
+	}
 	rows, err := main.QueryContext(ctx, `SELECT c.id, c.display_name, c.first_name, c.last_name, c.job_title,
 		c.company_id, m.name, c.lifecycle_stage, c.source, c.street, c.city, c.region, c.postal_code, c.country,
-		c.birthday, c.owner_id, u.name, c.custom, c.created_at, c.updated_at`+
+		c.birthday, c.owner_id, u.name, `+custom+`, c.created_at, c.updated_at`+
 		listFrom+vis+where+` ORDER BY `+p.OrderBy, p.Args...)
 	if err != nil {
 		return fmt.Errorf("contact: stream: %w", err)
 	}
 	defer rows.Close()
 
-	// Three stages: this goroutine's caller reads rows into batches, one
-	// goroutine adds the lists, and fn runs here on finished batches.
+	// Three stages: one goroutine reads rows into batches, one adds the
+	// lists, and fn runs here on finished batches, which go back to the
+	// first to be filled again.
 	read := make(chan []ExportRow, 2)
 	done := make(chan []ExportRow, 2)
+	free := make(chan []ExportRow, 4)
 	errc := make(chan error, 2)
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -149,8 +167,9 @@ func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, 
 		defer wg.Done()
 		defer close(read)
 		batch := make([]ExportRow, 0, streamBatch)
+		sc := newRowScanner(o.Custom)
 		for rows.Next() {
-			x, err := scanExportRow(rows, o.Custom)
+			x, err := sc.scan(rows)
 			if err != nil {
 				errc <- err
 				return
@@ -161,7 +180,11 @@ func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, 
 				case <-ctx.Done():
 					return
 				}
-				batch = make([]ExportRow, 0, streamBatch)
+				select {
+				case batch = <-free:
+				default:
+					batch = make([]ExportRow, 0, streamBatch)
+				}
 			}
 		}
 		if err := rows.Err(); err != nil {
@@ -180,7 +203,7 @@ func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, 
 		defer close(done)
 		for batch := range read {
 			if o.Lists {
-				if err := streamChildren(ctx, lists, s.db.Engine, batch, o.Photos); err != nil {
+				if err := streamChildren(ctx, lists, main, tags, s.db.Engine, batch, o.Photos); err != nil {
 					errc <- err
 					return
 				}
@@ -200,6 +223,11 @@ func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, 
 				cancel()
 			}
 		}
+		clear(batch)
+		select {
+		case free <- batch[:0]:
+		default:
+		}
 	}
 	// Everything is read (or a stage failed): release a stage that waits.
 	cancel()
@@ -218,23 +246,40 @@ func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, 
 	return nil
 }
 
-func scanExportRow(rows *sql.Rows, decode bool) (ExportRow, error) {
-	var x ExportRow
-	var companyID, companyName, owner, ownerName sql.NullString
-	var birthday db.Date
-	var custom string
-	var created, updated db.Time
-	if err := rows.Scan(&x.ID, &x.DisplayName, &x.FirstName, &x.LastName, &x.JobTitle, &companyID, &companyName,
+// rowScanner reads the rows of a stream's main query through one set of
+// scan targets.
+type rowScanner struct {
+	decode bool
+	x      ExportRow
+	dest   []any
+
+	companyID, companyName, owner, ownerName sql.NullString
+	birthday                                 db.Date
+	custom                                   string
+	created, updated                         db.Time
+}
+
+func newRowScanner(decode bool) *rowScanner {
+	sc := &rowScanner{decode: decode}
+	x := &sc.x
+	sc.dest = []any{&x.ID, &x.DisplayName, &x.FirstName, &x.LastName, &x.JobTitle, &sc.companyID, &sc.companyName,
 		&x.Stage, &x.Source, &x.Address.Street, &x.Address.City, &x.Address.Region, &x.Address.PostalCode,
-		&x.Address.Country, &birthday, &owner, &ownerName, &custom, &created, &updated); err != nil {
-		return x, fmt.Errorf("contact: stream: %w", err)
+		&x.Address.Country, &sc.birthday, &sc.owner, &sc.ownerName, &sc.custom, &sc.created, &sc.updated}
+	return sc
+}
+
+func (sc *rowScanner) scan(rows *sql.Rows) (ExportRow, error) {
+	sc.x = ExportRow{}
+	if err := rows.Scan(sc.dest...); err != nil {
+		return ExportRow{}, fmt.Errorf("contact: stream: %w", err)
 	}
-	x.CompanyID, x.CompanyName, x.OwnerID, x.OwnerName = companyID.String, companyName.String, owner.String, ownerName.String
-	x.Birthday, x.CreatedAt, x.UpdatedAt = string(birthday), created.Time, updated.Time
+	x := sc.x
+	x.CompanyID, x.CompanyName, x.OwnerID, x.OwnerName = sc.companyID.String, sc.companyName.String, sc.owner.String, sc.ownerName.String
+	x.Birthday, x.CreatedAt, x.UpdatedAt = string(sc.birthday), sc.created.Time, sc.updated.Time
 	x.City, x.Country = x.Address.City, x.Address.Country
 	x.Tags = []string{}
-	x.Custom = customfield.Stored(custom)
-	if !decode {
+	x.Custom = customfield.Stored(sc.custom)
+	if !sc.decode {
 		return x, nil
 	}
 	var err error
@@ -248,8 +293,9 @@ type queryer interface {
 }
 
 // streamChildren fills in the emails and phones (in position order) and
-// the tags (in the order lists show them) of batch, one query each.
-func streamChildren(ctx context.Context, q queryer, e db.Engine, batch []ExportRow, photos bool) error {
+// the tags (in the order lists show them) of batch, one query each, the
+// tags' through tq.
+func streamChildren(ctx context.Context, q, tq queryer, tags *tagSet, e db.Engine, batch []ExportRow, photos bool) error {
 	if len(batch) == 0 {
 		return nil
 	}
@@ -259,10 +305,12 @@ func streamChildren(ctx context.Context, q queryer, e db.Engine, batch []ExportR
 		at[batch[i].ID] = &batch[i]
 		ids[i] = batch[i].ID
 	}
-	// PostgreSQL takes the ids as one array, planned once. SQLite takes a
+	// PostgreSQL takes the ids as one array, planned once, of text: the
+	// driver copies text as it is, where it would parse every id to send
+	// an array of uuid (the server's cast is cheaper). SQLite takes a
 	// list of positional "?" (it looks "$n" names up one by one, which is
 	// quadratic in a statement of hundreds).
-	in := " = ANY($1::uuid[])"
+	in := " = ANY($1::text[]::uuid[])"
 	args := []any{ids}
 	if e == db.SQLite {
 		in = " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"
@@ -274,8 +322,9 @@ func streamChildren(ctx context.Context, q queryer, e db.Engine, batch []ExportR
 	// Each list is its own query with its own scan targets; on PostgreSQL
 	// the three run at once on connections of the pool (the server works
 	// on one while this process reads another), on SQLite one after the
-	// other on the stream's connection. Each fills its own field of the
-	// rows.
+	// other, the emails and phones on the lists' connection and the tags
+	// on the one reading the contacts, between its rows, which spreads
+	// the work over the two. Each fills its own field of the rows.
 	lists := []func() error{
 		func() error {
 			var cid string
@@ -290,21 +339,28 @@ func streamChildren(ctx context.Context, q queryer, e db.Engine, batch []ExportR
 		func() error {
 			var cid string
 			var p Phone
-			return eachRow(ctx, q, `SELECT contact_id, e164, original, label FROM contact_phones WHERE contact_id`+in+
-				` ORDER BY contact_id, position`, args, []any{&cid, &p.E164, &p.Original, &p.Label}, func() {
-				if x := at[cid]; x != nil {
-					x.Phones = append(x.Phones, p)
-				}
-			})
+			var shown string
+			return eachRow(ctx, q, `SELECT contact_id, e164, original, label, international FROM contact_phones
+				WHERE contact_id`+in+` ORDER BY contact_id, position`, args,
+				[]any{&cid, &p.E164, &p.Original, &p.Label, &shown}, func() {
+					if x := at[cid]; x != nil {
+						if shown == "" {
+							shown = phone.Format(p.E164)
+						}
+						x.Phones = append(x.Phones, p)
+						x.Shown = append(x.Shown, shown)
+					}
+				})
 		},
 		func() error {
+			// The ids only, from the key's index: tags resolves them.
 			var cid, tag string
-			return eachRow(ctx, q, `SELECT x.contact_id, t.name FROM contact_tags x JOIN tags t ON t.id = x.tag_id
-				WHERE x.contact_id`+in+` ORDER BY x.contact_id, t.name_lower`, args, []any{&cid, &tag}, func() {
-				if x := at[cid]; x != nil {
-					x.Tags = append(x.Tags, tag)
-				}
-			})
+			return eachRow(ctx, tq, `SELECT contact_id, tag_id FROM contact_tags WHERE contact_id`+in, args,
+				[]any{&cid, &tag}, func() {
+					if x := at[cid]; x != nil {
+						x.Tags = append(x.Tags, tag)
+					}
+				})
 		},
 	}
 	if photos {
@@ -338,6 +394,10 @@ func streamChildren(ctx context.Context, q queryer, e db.Engine, batch []ExportR
 	}
 	for i := range batch {
 		x := &batch[i]
+		var err error
+		if x.Tags, err = tags.names(ctx, x.Tags); err != nil {
+			return fmt.Errorf("contact: stream lists: %w", err)
+		}
 		if len(x.Emails) > 0 {
 			x.Email = x.Emails[0].Address
 		}
@@ -346,6 +406,56 @@ func streamChildren(ctx context.Context, q queryer, e db.Engine, batch []ExportR
 		}
 	}
 	return nil
+}
+
+// tagSet holds every tag's name and place in the order lists show tags
+// (by lower-case name, as the database sorts them), so a stream reads only
+// the ids of each contact's tags: no join and no sort per contact.
+type tagSet struct {
+	q    queryer
+	byID map[string]tagPlace
+}
+
+type tagPlace struct {
+	name string
+	rank int
+}
+
+// load reads every tag.
+func (t *tagSet) load(ctx context.Context) error {
+	t.byID = map[string]tagPlace{}
+	var id, name string
+	return eachRow(ctx, t.q, `SELECT id, name FROM tags ORDER BY name_lower`, nil, []any{&id, &name}, func() {
+		t.byID[id] = tagPlace{name: name, rank: len(t.byID)}
+	})
+}
+
+// names turns the tag ids in list into their names, in the order lists
+// show them. A tag made since the tags were read makes it read them
+// again; one deleted since is left out.
+func (t *tagSet) names(ctx context.Context, list []string) ([]string, error) {
+	if len(list) == 0 {
+		return list, nil
+	}
+	for _, id := range list {
+		if _, ok := t.byID[id]; !ok {
+			if err := t.load(ctx); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	// A contact has a few tags: sort the ids in place by their rank.
+	slices.SortFunc(list, func(a, b string) int { return t.byID[a].rank - t.byID[b].rank })
+	n := 0
+	for _, id := range list {
+		if p, ok := t.byID[id]; ok {
+			list[n] = p.name
+			n++
+		}
+	}
+	clear(list[n:])
+	return list[:n], nil
 }
 
 // eachRow scans each row of a query into dest and calls fn.

@@ -275,7 +275,7 @@ var (
 		"company_id", "street", "city", "region", "postal_code", "country", "birthday", "source", "lifecycle_stage",
 		"owner_id", "custom", "created_at", "updated_at", "created_by", "updated_by"}
 	emailColumns   = []string{"contact_id", "position", "address", "address_key", "label", "live"}
-	phoneColumns   = []string{"contact_id", "position", "e164", "original", "label"}
+	phoneColumns   = []string{"contact_id", "position", "e164", "original", "label", "international"}
 	companyColumns = []string{"contact_id", "company_id", "position"}
 	photoColumns   = []string{"contact_id", "media_type", "data", "updated_at"}
 )
@@ -305,7 +305,7 @@ func (b *batch) flush(ctx context.Context, tx *db.Tx, actor access.Actor, src Im
 			emails = append(emails, []any{c.ID, j, e.Address, strings.ToLower(e.Address), e.Label, true})
 		}
 		for j, ph := range c.Phones {
-			phones = append(phones, []any{c.ID, j, ph.E164, ph.Original, ph.Label})
+			phones = append(phones, []any{c.ID, j, ph.E164, ph.Original, ph.Label, phone.Format(ph.E164)})
 		}
 		for j, r := range c.Companies {
 			links = append(links, []any{c.ID, r.ID, j})

@@ -59,6 +59,8 @@ func TestImportBatchMatchesRowByRow(t *testing.T) {
 				if g, w := importState(t, batch), importState(t, one); g != w {
 					t.Errorf("after the batch:\n%s\nrow by row:\n%s", g, w)
 				}
+				checkStoredPhoneForms(t, batch.e.d)
+				checkStoredPhoneForms(t, one.e.d)
 			})
 		})
 	}

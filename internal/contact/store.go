@@ -11,6 +11,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/company"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/phone"
 )
 
 // selectColumns reads a contact row with its owner's name.
@@ -155,8 +156,8 @@ func writeChildren(ctx context.Context, tx *db.Tx, c Contact) error {
 		}
 	}
 	for i, p := range c.Phones {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO contact_phones (contact_id, position, e164, original, label)
-			VALUES ($1, $2, $3, $4, $5)`, c.ID, i, p.E164, p.Original, p.Label); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO contact_phones (contact_id, position, e164, original, label, international)
+			VALUES ($1, $2, $3, $4, $5, $6)`, c.ID, i, p.E164, p.Original, p.Label, phone.International(p.E164)); err != nil {
 			return fmt.Errorf("contact: phone: %w", err)
 		}
 	}

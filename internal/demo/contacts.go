@@ -39,7 +39,7 @@ func (g *gen) contactBatch(ctx context.Context, start, n int) error {
 		}{
 			{"contacts", contactCols, b.contacts},
 			{"contact_emails", []string{"contact_id", "position", "address", "address_key", "label"}, b.emails},
-			{"contact_phones", []string{"contact_id", "position", "e164", "original", "label"}, b.phones},
+			{"contact_phones", []string{"contact_id", "position", "e164", "original", "label", "international"}, b.phones},
 			{"contact_companies", []string{"contact_id", "company_id", "position"}, b.links},
 			{"contact_tags", []string{"contact_id", "tag_id"}, b.tags},
 			{"activities", activityCols, b.activities},
@@ -93,7 +93,9 @@ func (g *gen) contact(b *batch, i int) {
 		if pos == 0 {
 			primaryPhone = e164
 		}
-		b.phones = append(b.phones, []any{cid, pos, e164, phone.International(e164), pick(g, []string{"work", "mobile"})})
+		// Typed the way it is shown: the original is the display form.
+		shown := phone.Format(e164)
+		b.phones = append(b.phones, []any{cid, pos, e164, shown, pick(g, []string{"work", "mobile"}), shown})
 		terms = append(terms, phone.SearchTerms(e164)...)
 	}
 	var companyID any

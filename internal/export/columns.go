@@ -15,6 +15,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/company"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
+	"github.com/rapportcrm/rapport/internal/phone"
 	"github.com/rapportcrm/rapport/internal/query"
 )
 
@@ -133,17 +134,16 @@ func contactCell(x *contact.ExportRow, col *Column) cell {
 	case "last_name":
 		return text(x.LastName)
 	case "email":
+		if len(x.Emails) == 1 {
+			return text(x.Emails[0].Address)
+		}
 		parts := make([]string, len(x.Emails))
 		for i, e := range x.Emails {
 			parts[i] = e.Address
 		}
 		return text(strings.Join(parts, ", "))
 	case "phone":
-		parts := make([]string, len(x.Phones))
-		for i, p := range x.Phones {
-			parts[i] = formatPhone(p.E164)
-		}
-		return text(strings.Join(parts, ", "))
+		return text(strings.Join(x.Shown, ", "))
 	case "job_title":
 		return text(x.JobTitle)
 	case "company":
@@ -230,7 +230,7 @@ func customCell(def customfield.Field, v any) cell {
 		return number(def, f)
 	case string:
 		if def.Type == customfield.Phone {
-			return text(formatPhone(x))
+			return text(phone.Format(x))
 		}
 		return text(x)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/dbtest"
 	"github.com/rapportcrm/rapport/internal/export"
+	"github.com/rapportcrm/rapport/internal/phone"
 	"github.com/rapportcrm/rapport/internal/search"
 	"github.com/rapportcrm/rapport/internal/user"
 )
@@ -62,6 +63,25 @@ func load(t *testing.T, d *db.DB, b []byte) export.LoadResult {
 	res, err := export.Load(system, d, zr, export.LoadOptions{})
 	if err != nil {
 		t.Fatalf("load: %v", err)
+	}
+	// A dump holds no display forms of numbers; loading stores them.
+	var wrong int
+	rows, err := d.R.QueryContext(context.Background(), `SELECT e164, international FROM contact_phones`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e164, shown string
+		if err := rows.Scan(&e164, &shown); err != nil {
+			t.Fatal(err)
+		}
+		if shown != phone.International(e164) {
+			wrong++
+		}
+	}
+	if wrong > 0 {
+		t.Errorf("%d loaded numbers without their display form", wrong)
 	}
 	return res
 }

@@ -319,3 +319,59 @@ func TestListExportCutShort(t *testing.T) {
 		}
 	})
 }
+
+// TestListExportShowsStoredPhoneForm checks that saving a contact stores
+// each number's display form, that an export writes the stored form
+// rather than formatting the number again, and that a number stored
+// without one (before the form was stored) is formatted when exported.
+func TestListExportShowsStoredPhoneForm(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		var stored []string
+		rows, err := d.R.QueryContext(ctx, `SELECT international FROM contact_phones WHERE contact_id = $1 ORDER BY position`, w.ada.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			stored = append(stored, s)
+		}
+		rows.Close()
+		if want := []string{"+44 20 7946 0958", "+49 1512 3456789"}; !reflect.DeepEqual(stored, want) {
+			t.Fatalf("stored display forms %q, want %q", stored, want)
+		}
+		r := export.ListRequest{Object: export.ObjectContact, Columns: []string{"name", "phone"},
+			Query: query.Request{Filter: query.Group{Conditions: []query.Condition{
+				{Field: "name", Op: query.Contains, Value: "Ada"}}}}}
+		// A stored form is written as it is (this one could never come from
+		// formatting), and one stored empty is formatted.
+		if _, err := d.W.ExecContext(ctx, `UPDATE contact_phones SET international = $1 WHERE contact_id = $2 AND position = 0`,
+			"+44 (stored) 7946", w.ada.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.W.ExecContext(ctx, `UPDATE contact_phones SET international = '' WHERE contact_id = $1 AND position = 1`,
+			w.ada.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, recs := listCSV(t, w, w.ownerCtx, r)
+		if len(recs) != 2 || recs[1][1] != "'+44 (stored) 7946, +49 1512 3456789" {
+			t.Errorf("export %q, want the stored form and then the formatted one", recs)
+		}
+		r.Format = export.VCard
+		x, err := w.export.PrepareList(w.ownerCtx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if _, err := x.Write(w.ownerCtx, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), "+44 (stored) 7946") || !strings.Contains(buf.String(), "+49 1512 3456789") {
+			t.Errorf("vCard without the stored and the formatted number:\n%s", buf.String())
+		}
+	})
+}

@@ -144,7 +144,7 @@ func (l *loader) contactChildren(ctx context.Context, tx *db.Tx, lines []line) e
 			doc.Terms = append(doc.Terms, e.Address)
 		}
 		for i, p := range ps {
-			phones = append(phones, []any{cid, i, p.E164, p.Original, p.Label})
+			phones = append(phones, []any{cid, i, p.E164, p.Original, p.Label, phone.Format(p.E164)})
 			doc.Terms = append(doc.Terms, phone.SearchTerms(p.E164)...)
 		}
 		for i, m := range comps {
@@ -165,7 +165,7 @@ func (l *loader) contactChildren(ctx context.Context, tx *db.Tx, lines []line) e
 		rows  [][]any
 	}{
 		{"contact_emails", []string{"contact_id", "position", "address", "address_key", "label", "live"}, emails},
-		{"contact_phones", []string{"contact_id", "position", "e164", "original", "label"}, phones},
+		{"contact_phones", []string{"contact_id", "position", "e164", "original", "label", "international"}, phones},
 		{"contact_companies", []string{"contact_id", "company_id", "position"}, links},
 		{"contact_tags", []string{"contact_id", "tag_id"}, tags},
 	} {

@@ -42,7 +42,7 @@ func card(r *contact.ExportRow, defs []customfield.Field) vcard.Card {
 		c.Emails = append(c.Emails, vcard.Value{Text: e.Address, Label: e.Label, Preferred: i == 0 && len(r.Emails) > 1})
 	}
 	for i, p := range r.Phones {
-		c.Phones = append(c.Phones, vcard.Value{Text: formatPhone(p.E164), Label: p.Label,
+		c.Phones = append(c.Phones, vcard.Value{Text: r.Shown[i], Label: p.Label,
 			Preferred: i == 0 && len(r.Phones) > 1})
 	}
 	if r.Address != (record.Address{}) {

@@ -47,7 +47,7 @@ func TestSearchTerms(t *testing.T) {
 func TestInternationalCache(t *testing.T) {
 	for _, n := range []string{"+4930901820", "+14155552671", "not a number", "+81312345678", ""} {
 		first, again := International(n), International(n)
-		if want := international(n); n == "" {
+		if want := parseAndFormat(n); n == "" {
 			want = ""
 			if first != want {
 				t.Errorf("International(%q) = %q, want %q", n, first, want)

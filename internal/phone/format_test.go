@@ -1,16 +1,14 @@
-package export
+package phone
 
 import (
 	"testing"
 
 	"github.com/nyaruka/phonenumbers"
-
-	"github.com/rapportcrm/rapport/internal/phone"
 )
 
-// TestFormatPhoneMatchesInternational checks the fast path against the
-// ordinary formatting, numbers of many countries included.
-func TestFormatPhoneMatchesInternational(t *testing.T) {
+// TestFormatMatchesParsing checks Format, which skips parsing, against
+// formatting a parsed number, numbers of many countries included.
+func TestFormatMatchesParsing(t *testing.T) {
 	for _, typed := range []struct{ raw, region string }{
 		{"+44 20 7946 0958", ""}, {"+49 151 23456789", ""}, {"+1 415 555 0123", ""}, {"06 1234 5678", "IT"},
 		{"+39 02 1234 5678", ""}, {"+39 333 123 4567", ""}, {"+81 3-1234-5678", ""}, {"+33 1 23 45 67 89", ""},
@@ -18,13 +16,13 @@ func TestFormatPhoneMatchesInternational(t *testing.T) {
 		{"+353 1 234 5678", ""}, {"+880 1712-345678", ""}, {"+55 11 91234-5678", ""}, {"+800 1234 5678", ""},
 		{"+1 242 357 1234", ""}, {"+376 712 345", ""}, {"+225 07 12 34 56 78", ""}, {"+36 1 234 5678", ""},
 	} {
-		e164, err := phone.Normalise(typed.raw, typed.region)
+		e164, err := Normalise(typed.raw, typed.region)
 		if err != nil {
 			t.Errorf("%s: %v", typed.raw, err)
 			continue
 		}
-		if got, want := formatPhone(e164), phone.International(e164); got != want {
-			t.Errorf("formatPhone(%s) = %q, want %q", e164, got, want)
+		if got, want := Format(e164), parseAndFormat(e164); got != want {
+			t.Errorf("Format(%s) = %q, want %q", e164, got, want)
 		}
 	}
 	// An example number of every region and type the library knows.
@@ -36,8 +34,8 @@ func TestFormatPhoneMatchesInternational(t *testing.T) {
 				continue
 			}
 			e164 := phonenumbers.Format(ex, phonenumbers.E164)
-			if got, want := formatPhone(e164), phone.International(e164); got != want {
-				t.Errorf("formatPhone(%s) = %q, want %q", e164, got, want)
+			if got, want := Format(e164), parseAndFormat(e164); got != want {
+				t.Errorf("Format(%s) = %q, want %q", e164, got, want)
 			}
 			n++
 		}
@@ -46,8 +44,8 @@ func TestFormatPhoneMatchesInternational(t *testing.T) {
 		t.Errorf("only %d example numbers", n)
 	}
 	for _, odd := range []string{"", "+", "+1", "12345", "+999999", "+44abc", "+4412345678901234567890"} {
-		if got, want := formatPhone(odd), phone.International(odd); got != want {
-			t.Errorf("formatPhone(%q) = %q, want %q", odd, got, want)
+		if got, want := Format(odd), International(odd); got != want {
+			t.Errorf("Format(%q) = %q, want %q", odd, got, want)
 		}
 	}
 }

@@ -336,23 +336,14 @@ type Stored string
 // Values decodes s.
 func (s Stored) Values() (Values, error) { return Decode(string(s)) }
 
-// Value returns the value of key, nil when s has none or cannot be read.
-// List cells use it; Values reports a damaged column.
-func (s Stored) Value(key string) any {
-	vals, err := s.Values()
-	if err != nil {
-		return nil
-	}
-	return vals[key]
-}
-
 // MarshalJSON writes the stored object as it is.
 func (s Stored) MarshalJSON() ([]byte, error) {
 	if s == "" {
 		return []byte("{}"), nil
 	}
-	if !json.Valid([]byte(s)) {
-		return nil, fmt.Errorf("customfield: stored values are not JSON")
+	// Only what Decode accepts goes out as it is stored.
+	if _, err := s.Values(); err != nil {
+		return nil, err
 	}
 	return []byte(s), nil
 }

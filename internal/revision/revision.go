@@ -19,7 +19,7 @@ import (
 
 // The counters (migration 00019).
 const (
-	// Definitions counts changes to custom_fields and users.
+	// Definitions counts changes to custom_fields, users and roles.
 	Definitions = "definitions"
 	// Tags counts changes to tags (new, renamed, removed tags; not tagging).
 	Tags = "tags"
@@ -121,9 +121,9 @@ func (c *Cache[T]) Get(ctx context.Context, q db.Querier, name string, load func
 		return v, err
 	}
 	c.mu.Lock()
-	if !c.ok || rev >= c.rev {
-		c.rev, c.ok, c.val = rev, true, v
-	}
+	// The counter read last wins: when loads race, the slower one may keep
+	// an older counter and value, which costs the next request one load.
+	c.rev, c.ok, c.val = rev, true, v
 	c.mu.Unlock()
 	return v, nil
 }

@@ -31,6 +31,7 @@ func TestEveryChangeMovesTheCounter(t *testing.T) {
 				VALUES ($1, 'grace@example.com', 'Grace', 'x', 'member', $2, $2)`, []any{userID, now}},
 			{"user disabled", `UPDATE users SET disabled_at = $2 WHERE id = $1`, []any{userID, now}},
 			{"user removed", `DELETE FROM users WHERE id = $1`, []any{userID}},
+			{"role renamed", `UPDATE roles SET label = $1 WHERE name = 'member'`, []any{"Sales member"}},
 		}
 		last, err := revision.Read(ctx, d.R, revision.Definitions)
 		if err != nil {
@@ -147,6 +148,47 @@ func TestColumnAndRemember(t *testing.T) {
 		revision.Remember(ctx, "definitions=x")
 		if _, err := revision.Read(ctx, closed.R, revision.Definitions); err == nil {
 			t.Error("a damaged column was remembered")
+		}
+	})
+}
+
+// TestNoChangeLeavesTheCounter runs statements that change no row, as
+// saving a contact with a tag that exists does: the counters must not
+// move (on PostgreSQL the trigger would otherwise lock the counter's row
+// for the rest of every such transaction).
+func TestNoChangeLeavesTheCounter(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := db.T(time.Now())
+		if _, err := d.W.ExecContext(ctx, `INSERT INTO tags (id, name, name_lower, created_at) VALUES ($1, 'vip', 'vip', $2)`,
+			id.New(), now); err != nil {
+			t.Fatal(err)
+		}
+		before := map[string]int64{}
+		for _, name := range []string{revision.Definitions, revision.Tags, revision.Views} {
+			n, err := revision.Read(ctx, d.R, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before[name] = n
+		}
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`INSERT INTO tags (id, name, name_lower, created_at) VALUES ($1, 'VIP', 'vip', $2) ON CONFLICT (name_lower) DO NOTHING`, []any{id.New(), now}},
+			{`UPDATE users SET name = 'Nobody' WHERE id = $1`, []any{id.New()}},
+			{`DELETE FROM custom_fields WHERE id = $1`, []any{id.New()}},
+			{`UPDATE saved_views SET name = 'x' WHERE id = $1`, []any{id.New()}},
+		} {
+			if _, err := d.W.ExecContext(ctx, q.sql, q.args...); err != nil {
+				t.Fatalf("%s: %v", q.sql, err)
+			}
+		}
+		for name, was := range before {
+			if n, _ := revision.Read(ctx, d.R, name); n != was {
+				t.Errorf("%s moved from %d to %d on statements that changed nothing", name, was, n)
+			}
 		}
 	})
 }

@@ -46,23 +46,44 @@ type Service struct {
 	// all keeps every view of each object, everyone's, while none changes
 	// (revision); List picks the actor's.
 	mu  sync.Mutex
-	all map[string]*revision.Cache[[]View]
+	all map[string]*revision.Cache[[]storedView]
 }
 
 // NewService returns a Service on d.
-func NewService(d *db.DB) *Service { return &Service{db: d, all: map[string]*revision.Cache[[]View]{}} }
+func NewService(d *db.DB) *Service {
+	return &Service{db: d, all: map[string]*revision.Cache[[]storedView]{}}
+}
 
 const columns = `id, object, name, owner_id, shared, definition, created_at, updated_at`
 
 func scan(row interface{ Scan(...any) error }) (View, error) {
-	var v View
-	var def string
-	var created, updated db.Time
-	if err := row.Scan(&v.ID, &v.Object, &v.Name, &v.OwnerID, &v.Shared, &def, &created, &updated); err != nil {
-		return v, err
+	r, err := scanStored(row)
+	if err != nil {
+		return View{}, err
 	}
-	v.CreatedAt, v.UpdatedAt = created.Time, updated.Time
-	if err := json.Unmarshal([]byte(def), &v.Definition); err != nil {
+	return r.decode()
+}
+
+// storedView is a view as stored, its definition not yet decoded.
+type storedView struct {
+	View
+	definition string
+}
+
+func scanStored(row interface{ Scan(...any) error }) (storedView, error) {
+	var r storedView
+	var created, updated db.Time
+	if err := row.Scan(&r.ID, &r.Object, &r.Name, &r.OwnerID, &r.Shared, &r.definition, &created, &updated); err != nil {
+		return r, err
+	}
+	r.CreatedAt, r.UpdatedAt = created.Time, updated.Time
+	return r, nil
+}
+
+// decode returns the view with its definition.
+func (r storedView) decode() (View, error) {
+	v := r.View
+	if err := json.Unmarshal([]byte(r.definition), &v.Definition); err != nil {
 		return v, fmt.Errorf("view %s: definition: %w", v.ID, err)
 	}
 	return v, nil
@@ -78,37 +99,44 @@ func (s *Service) List(ctx context.Context, object string) ([]View, error) {
 	s.mu.Lock()
 	c := s.all[object]
 	if c == nil {
-		c = new(revision.Cache[[]View])
+		c = new(revision.Cache[[]storedView])
 		s.all[object] = c
 	}
 	s.mu.Unlock()
-	all, err := c.Get(ctx, s.db.R, revision.Views, func() ([]View, error) { return s.listAll(ctx, object) })
+	all, err := c.Get(ctx, s.db.R, revision.Views, func() ([]storedView, error) { return s.listAll(ctx, object) })
 	if err != nil {
 		return nil, err
 	}
 	var out []View
-	for _, v := range all {
-		if v.OwnerID == actor.UserID || v.Shared {
-			out = append(out, v)
+	for _, r := range all {
+		if r.OwnerID != actor.UserID && !r.Shared {
+			continue
 		}
+		// Decoded per request and only for the actor's views: another
+		// user's damaged view must not break this user's page.
+		v, err := r.decode()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }
 
 // listAll reads every view of object, in the order List returns them.
-func (s *Service) listAll(ctx context.Context, object string) ([]View, error) {
+func (s *Service) listAll(ctx context.Context, object string) ([]storedView, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT `+columns+` FROM saved_views WHERE object = $1 ORDER BY name, id`, object)
 	if err != nil {
 		return nil, fmt.Errorf("view: list: %w", err)
 	}
 	defer rows.Close()
-	var out []View
+	var out []storedView
 	for rows.Next() {
-		v, err := scan(rows)
+		r, err := scanStored(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, v)
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }

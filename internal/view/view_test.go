@@ -86,5 +86,16 @@ func TestListShowsOwnAndSharedViews(t *testing.T) {
 		if got := names(bob); got != "Bob's calls" {
 			t.Errorf("after Ann deleted her shared view, Bob sees %q", got)
 		}
+		// Bob's private view, damaged by hand, must not break Ann's list
+		// (PostgreSQL's jsonb column refuses the damage itself).
+		if d.Engine == db.SQLite {
+			if _, err := d.W.ExecContext(context.Background(), `UPDATE saved_views SET definition = '{"filter":' WHERE name = $1`,
+				"Bob's calls"); err != nil {
+				t.Fatal(err)
+			}
+			if got := names(ann); got != "Big customers" {
+				t.Errorf("with Bob's view damaged, Ann sees %q, want her own view", got)
+			}
+		}
 	})
 }

@@ -38,6 +38,10 @@ type listCell struct {
 // definitions (currency fields are stored in minor units).
 type listCellFormat struct {
 	defs map[string]customfield.Field
+	// The custom values of the row being drawn, decoded once for all its
+	// custom columns (cells are drawn row by row).
+	lastStored customfield.Stored
+	lastValues customfield.Values
 }
 
 func newListCellFormat(defs []customfield.Field) *listCellFormat {
@@ -138,7 +142,12 @@ func (fx *listCellFormat) custom(col listColumn, vals customfield.Stored) string
 	if col.Custom == "" {
 		return ""
 	}
-	v := vals.Value(col.Custom)
+	if vals != fx.lastStored || fx.lastValues == nil {
+		// A damaged column shows as empty cells; the API reports it.
+		fx.lastValues, _ = vals.Values()
+		fx.lastStored = vals
+	}
+	v := fx.lastValues[col.Custom]
 	if v == nil {
 		return ""
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/apperr"
@@ -22,14 +21,11 @@ import (
 type Service struct {
 	db *db.DB
 	// defs keeps each object's definitions while none changes (revision).
-	mu   sync.Mutex
-	defs map[string]*revision.Cache[[]Field]
+	defs revision.Keyed[[]Field]
 }
 
 // NewService returns a Service on d.
-func NewService(d *db.DB) *Service {
-	return &Service{db: d, defs: map[string]*revision.Cache[[]Field]{}}
-}
+func NewService(d *db.DB) *Service { return &Service{db: d} }
 
 // Patch changes a definition. The key and type never change once values
 // exist under them; nil pointers leave a property as it is.
@@ -65,14 +61,7 @@ func (s *Service) List(ctx context.Context, object string) ([]Field, error) {
 	if _, err := access.Check(ctx, access.CustomFields, access.Read); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	c := s.defs[object]
-	if c == nil {
-		c = new(revision.Cache[[]Field])
-		s.defs[object] = c
-	}
-	s.mu.Unlock()
-	defs, err := c.Get(ctx, s.db.R, revision.Definitions, func() ([]Field, error) { return ListFor(ctx, s.db.R, object) })
+	defs, err := s.defs.For(object).Get(ctx, s.db.R, revision.Definitions, func() ([]Field, error) { return ListFor(ctx, s.db.R, object) })
 	return slices.Clone(defs), err
 }
 

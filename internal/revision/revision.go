@@ -127,3 +127,25 @@ func (c *Cache[T]) Get(ctx context.Context, q db.Querier, name string, load func
 	c.mu.Unlock()
 	return v, nil
 }
+
+// Keyed holds one Cache per key (an object kind: "contact", "company").
+// The zero Keyed is empty and ready to use.
+type Keyed[T any] struct {
+	mu     sync.Mutex
+	caches map[string]*Cache[T]
+}
+
+// For returns key's cache, made on first use.
+func (k *Keyed[T]) For(key string) *Cache[T] {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	c := k.caches[key]
+	if c == nil {
+		if k.caches == nil {
+			k.caches = map[string]*Cache[T]{}
+		}
+		c = new(Cache[T])
+		k.caches[key] = c
+	}
+	return c
+}

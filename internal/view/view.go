@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/rapportcrm/rapport/internal/access"
@@ -45,14 +44,11 @@ type Service struct {
 	db *db.DB
 	// all keeps every view of each object, everyone's, while none changes
 	// (revision); List picks the actor's.
-	mu  sync.Mutex
-	all map[string]*revision.Cache[[]storedView]
+	all revision.Keyed[[]storedView]
 }
 
 // NewService returns a Service on d.
-func NewService(d *db.DB) *Service {
-	return &Service{db: d, all: map[string]*revision.Cache[[]storedView]{}}
-}
+func NewService(d *db.DB) *Service { return &Service{db: d} }
 
 const columns = `id, object, name, owner_id, shared, definition, created_at, updated_at`
 
@@ -96,14 +92,7 @@ func (s *Service) List(ctx context.Context, object string) ([]View, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	c := s.all[object]
-	if c == nil {
-		c = new(revision.Cache[[]storedView])
-		s.all[object] = c
-	}
-	s.mu.Unlock()
-	all, err := c.Get(ctx, s.db.R, revision.Views, func() ([]storedView, error) { return s.listAll(ctx, object) })
+	all, err := s.all.For(object).Get(ctx, s.db.R, revision.Views, func() ([]storedView, error) { return s.listAll(ctx, object) })
 	if err != nil {
 		return nil, err
 	}

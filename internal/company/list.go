@@ -133,11 +133,6 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, err
 	}
-	for i := range list {
-		if list[i].Tags == nil {
-			list[i].Tags = []string{}
-		}
-	}
 	return ListPage{Rows: list, Cursors: cursors, Sort: p.Sort()}, nil
 }
 

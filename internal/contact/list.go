@@ -157,7 +157,6 @@ func (s *Service) List(ctx context.Context, r query.Request) (ListPage, error) {
 			rows.Close()
 			return ListPage{}, err
 		}
-		x.Tags = nonNilSlice(x.Tags)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -134,11 +134,11 @@ func TagsColumn(engine db.Engine, k Kind, idExpr string) string {
 	return `(SELECT ` + agg + ` FROM ` + table + ` x JOIN tags t ON t.id = x.tag_id WHERE x.` + col + ` = ` + idExpr + `)`
 }
 
-// ColumnTags decodes a TagsColumn value: nil when the record has no tags
-// (PostgreSQL's NULL, SQLite's empty array).
+// ColumnTags decodes a TagsColumn value: an empty list, not nil, when the
+// record has no tags (PostgreSQL's NULL, SQLite's empty array).
 func ColumnTags(v sql.NullString) ([]string, error) {
 	if !v.Valid || v.String == "[]" {
-		return nil, nil
+		return []string{}, nil
 	}
 	var names []string
 	if err := json.Unmarshal([]byte(v.String), &names); err != nil {

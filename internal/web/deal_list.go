@@ -22,15 +22,10 @@ func (l *lists) dealKind() *listKind {
 			if err != nil {
 				return listRows{}, err
 			}
-			out := listRows{Cursors: p.Cursors, Sort: p.Sort}
-			for _, x := range p.Rows {
-				row := listRow{ID: x.ID, Name: x.Name, URL: "/deals/" + x.ID}
-				for _, col := range cols {
-					row.Cells = append(row.Cells, listDealCell(x, col, fx))
-				}
-				out.Rows = append(out.Rows, row)
-			}
-			return out, nil
+			rows := listRowsOf(p.Rows, cols, fx, listDealCell, func(x deal.Row) listRow {
+				return listRow{ID: x.ID, Name: x.Name, URL: "/deals/" + x.ID}
+			})
+			return listRows{Rows: rows, Cursors: p.Cursors, Sort: p.Sort}, nil
 		}}
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -77,11 +78,18 @@ func (v *listView) CanExport() bool {
 // "vcf"): the list's filter, sort and columns, every page; excel asks for
 // the byte order mark Excel needs to read UTF-8.
 func (v *listView) ExportURL(ext string, excel bool) string {
-	st := v.State.firstPage()
-	st.Limit, st.View = 0, ""
-	q := st.request().Values()
-	if ext == "csv" && len(st.Cols) > 0 {
-		q.Set(listParamCols, strings.Join(st.Cols, listColSep))
+	if !v.exportRead {
+		// Encoding the filter is most of the work: once per page.
+		st := v.State.firstPage()
+		st.Limit, st.View = 0, ""
+		v.exportQuery, v.exportRead = st.request().Values(), true
+	}
+	q := maps.Clone(v.exportQuery)
+	if q == nil {
+		q = url.Values{}
+	}
+	if ext == "csv" && len(v.State.Cols) > 0 {
+		q.Set(listParamCols, strings.Join(v.State.Cols, listColSep))
 	}
 	if excel {
 		q.Set("bom", "1")

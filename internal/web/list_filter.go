@@ -214,18 +214,22 @@ type fbOptions []fbOption
 func (opts fbOptions) HTML() template.HTML {
 	var b strings.Builder
 	b.Grow(len(opts) * 48)
+	opts.write(&b)
+	return template.HTML(b.String())
+}
+
+func (opts fbOptions) write(b *strings.Builder) {
 	for _, o := range opts {
 		b.WriteString(`<option value="`)
-		htmlEsc(&b, o.Value)
+		htmlEsc(b, o.Value)
 		b.WriteString(`"`)
 		if o.Selected {
 			b.WriteString(" selected")
 		}
 		b.WriteString(">")
-		htmlEsc(&b, o.Label)
+		htmlEsc(b, o.Label)
 		b.WriteString("</option>")
 	}
-	return template.HTML(b.String())
 }
 
 // fbTree prepares g for the template, with the messages of v beside

@@ -54,9 +54,14 @@ type listView struct {
 	CanBulk   bool
 	CanCreate bool
 	Owners    fbOptions
-	Tags      []string
+	// TagList is the datalist of tag names the filter and bulk form offer.
+	TagList template.HTML
 
 	Bulk *listBulkPage
+
+	// exportQuery is the export links' query, without columns (ExportURL).
+	exportQuery url.Values
+	exportRead  bool
 }
 
 // HiddenValue returns the value of the hidden field name, "" if none.
@@ -335,10 +340,24 @@ func (l *lists) fillMenus(r *http.Request, k *listKind, v *listView, users map[s
 		slices.SortFunc(v.Owners, func(a, b fbOption) int { return strings.Compare(a.Label, b.Label) })
 	}
 	// Tag names for the tag inputs of the filter and the bulk form.
-	v.Tags, err = l.tagNames.Get(ctx, l.s.db.R, revision.Tags, func() ([]string, error) {
-		return tag.Names(ctx, l.s.db.R, "", 200)
+	v.TagList, err = l.tagList.Get(ctx, l.s.db.R, revision.Tags, func() (template.HTML, error) {
+		names, err := tag.Names(ctx, l.s.db.R, "", 200)
+		return tagDatalist(names), err
 	})
 	return err
+}
+
+// tagDatalist draws the datalist "list-tags" of names.
+func tagDatalist(names []string) template.HTML {
+	var b strings.Builder
+	b.WriteString(`<datalist id="list-tags">`)
+	for _, n := range names {
+		b.WriteString(`<option value="`)
+		htmlEsc(&b, n)
+		b.WriteString(`"></option>`)
+	}
+	b.WriteString(`</datalist>`)
+	return template.HTML(b.String())
 }
 
 // userNames maps the active users' ids to their names.

@@ -43,6 +43,58 @@ func (v *listView) RowsHTML() template.HTML {
 	return template.HTML(b.String())
 }
 
+// HeadersHTML is the table's column headers with their sort links.
+func (v *listView) HeadersHTML() template.HTML {
+	var b strings.Builder
+	b.Grow(len(v.Columns) * 200)
+	for _, c := range v.Columns {
+		b.WriteString(`<th scope="col"`)
+		if c.AriaSort != "" {
+			b.WriteString(` aria-sort="`)
+			htmlEsc(&b, c.AriaSort)
+			b.WriteString(`"`)
+		}
+		b.WriteString(">")
+		if c.SortURL == "" {
+			htmlEsc(&b, c.Label)
+			b.WriteString("</th>")
+			continue
+		}
+		b.WriteString(`<a href="`)
+		urlAttr(&b, c.SortURL, true)
+		b.WriteString(`" hx-get="`)
+		htmlEsc(&b, c.SortURL)
+		b.WriteString(`" hx-push-url="true">`)
+		htmlEsc(&b, c.Label)
+		b.WriteString(`<span class="list-sort" aria-hidden="true">`)
+		switch c.AriaSort {
+		case "ascending":
+			b.WriteString(" ▲")
+		case "descending":
+			b.WriteString(" ▼")
+		}
+		b.WriteString("</span></a></th>")
+	}
+	return template.HTML(b.String())
+}
+
+// HiddenHTML is a hidden input for each of the page's state fields but the
+// one named except, for the forms that change the rest of the state.
+func (v *listView) HiddenHTML(except string) template.HTML {
+	var b strings.Builder
+	for _, h := range v.Hidden {
+		if h.Name == except {
+			continue
+		}
+		b.WriteString(`<input type="hidden" name="`)
+		htmlEsc(&b, h.Name)
+		b.WriteString(`" value="`)
+		htmlEsc(&b, h.Value)
+		b.WriteString(`">`)
+	}
+	return template.HTML(b.String())
+}
+
 // PageIDsHTML is the bulk form's hidden page_id input for each row, as
 // {{range .Rows}}<input type="hidden" name="page_id" value="{{.ID}}">{{end}}
 // wrote them.

@@ -81,6 +81,61 @@ func TestOptionsHTMLMatchesTemplate(t *testing.T) {
 	}
 }
 
+func TestHeadersHTMLMatchesTemplate(t *testing.T) {
+	tmpl := template.Must(template.New("t").Parse(`{{range .Columns}}<th scope="col"{{with .AriaSort}} aria-sort="{{.}}"{{end}}>{{if .SortURL}}<a href="{{.SortURL}}" hx-get="{{.SortURL}}" hx-push-url="true">{{.Label}}<span class="list-sort" aria-hidden="true">{{if eq .AriaSort "ascending"}} ▲{{else if eq .AriaSort "descending"}} ▼{{end}}</span></a>{{else}}{{.Label}}{{end}}</th>{{end}}`))
+	nasty := []string{"Name", "Anna Müller", `<script>alert("x")</script>`, "Tom & Jerry's +1", "a\x00b", "\xff\xfe bad", `"quoted"`}
+	urls := []string{"/contacts?sort=name", "", "javascript:alert(1)", "/contacts?f=%7B%22a%22%3A1%7D&sort=-name&cols=name~email",
+		"/x/%41%zz/ü\"'<>", "https://example.com/a b?q=1&r=2", "data:text/html,hi"}
+	sorts := []string{"", "ascending", "descending", `"x"`}
+	var v listView
+	for i, s := range nasty {
+		v.Columns = append(v.Columns, listHeader{listColumn: listColumn{Label: s}, SortURL: urls[i%len(urls)], AriaSort: sorts[i%len(sorts)]})
+	}
+	for _, cols := range [][]listHeader{v.Columns, v.Columns[:1], nil} {
+		v := listView{Columns: cols}
+		var want strings.Builder
+		if err := tmpl.Execute(&want, v); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(v.HeadersHTML()); got != want.String() {
+			t.Errorf("%d columns: headers differ from the template's\n got %q\nwant %q", len(cols), got, want.String())
+		}
+	}
+}
+
+func TestHiddenHTMLMatchesTemplate(t *testing.T) {
+	tmpl := template.Must(template.New("t").Parse(`{{$x := .Except}}{{range .V.Hidden}}{{if ne .Name $x}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">{{end}}{{end}}`))
+	v := &listView{Hidden: []listHiddenField{{"filter", `{"all":[{"field":"name","op":"contains","value":"<b>&'\"+"}]}`},
+		{"sort", "-updated_at"}, {"cols", "name~email~cf.plan"}, {"view", "019c7ba0-3980-7961-8ae1-6e2a384b4e48"}, {"q", "a\x00b \xff\xfe 日本"}}}
+	for _, except := range []string{"", "cols", "view", "none"} {
+		var want strings.Builder
+		if err := tmpl.Execute(&want, struct {
+			V      *listView
+			Except string
+		}{v, except}); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(v.HiddenHTML(except)); got != want.String() {
+			t.Errorf("except %q: hidden inputs differ from the template's\n got %q\nwant %q", except, got, want.String())
+		}
+	}
+}
+
+func TestTagDatalistMatchesTemplate(t *testing.T) {
+	tmpl := template.Must(template.New("t").Parse(
+		`<datalist id="list-tags">{{range .}}<option value="{{.}}"></option>{{end}}</datalist>`))
+	for _, names := range [][]string{nil, {"vip"}, {"", "Anna Müller", `<script>alert("x")</script>`, "Tom & Jerry's +1",
+		"a\x00b", "\xff\xfe bad utf-8", "日本語", `"quoted" 'single'`, "\ufdd0\ufffe", "tab\tnewline\n"}} {
+		var want strings.Builder
+		if err := tmpl.Execute(&want, names); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(tagDatalist(names)); got != want.String() {
+			t.Errorf("%d names: datalist differs from the template's:\n got %q\nwant %q", len(names), got, want.String())
+		}
+	}
+}
+
 func TestChooserHTMLMatchesTemplate(t *testing.T) {
 	tmpl := template.Must(template.New("t").Parse(`<ol class="cc-list">
       {{range .Chooser}}

@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/bulk"
+	"github.com/rapportcrm/rapport/internal/company"
 	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/query"
 	"github.com/rapportcrm/rapport/internal/revision"
@@ -35,8 +37,9 @@ func (s *Server) listRoutes(page func(pattern string, h http.HandlerFunc)) {
 type lists struct {
 	s    *Server
 	bulk *bulk.Service
-	// tagNames keeps the tag names the pages offer while no tag changes.
-	tagNames revision.Cache[[]string]
+	// tagList keeps the tag names the pages offer, drawn as a datalist,
+	// while no tag changes.
+	tagList revision.Cache[template.HTML]
 }
 
 // listKind is what differs between the contact and the company list.
@@ -80,6 +83,22 @@ type listRows struct {
 	Sort    query.Sort
 }
 
+// listRowsOf draws a page of records as rows with one cell per column, all
+// cells in one allocation.
+func listRowsOf[R any](records []R, cols []listColumn, fx *listCellFormat,
+	cell func(R, listColumn, *listCellFormat) listCell, head func(R) listRow) []listRow {
+	rows := make([]listRow, len(records))
+	cells := make([]listCell, len(records)*len(cols))
+	for i, x := range records {
+		rows[i] = head(x)
+		rows[i].Cells = cells[i*len(cols) : (i+1)*len(cols) : (i+1)*len(cols)]
+		for j, col := range cols {
+			rows[i].Cells[j] = cell(x, col, fx)
+		}
+	}
+	return rows
+}
+
 func (l *lists) contactKind() *listKind {
 	c := l.s.contacts
 	return &listKind{Object: "contact", Path: "/contacts", Title: "Contacts", One: "contact", Many: "contacts",
@@ -91,15 +110,10 @@ func (l *lists) contactKind() *listKind {
 			if err != nil {
 				return listRows{}, err
 			}
-			out := listRows{Cursors: p.Cursors, Sort: p.Sort}
-			for _, x := range p.Rows {
-				row := listRow{ID: x.ID, Name: x.DisplayName, URL: "/contacts/" + x.ID}
-				for _, col := range cols {
-					row.Cells = append(row.Cells, listContactCell(x, col, fx))
-				}
-				out.Rows = append(out.Rows, row)
-			}
-			return out, nil
+			rows := listRowsOf(p.Rows, cols, fx, listContactCell, func(x contact.Row) listRow {
+				return listRow{ID: x.ID, Name: x.DisplayName, URL: "/contacts/" + x.ID}
+			})
+			return listRows{Rows: rows, Cursors: p.Cursors, Sort: p.Sort}, nil
 		}}
 }
 
@@ -114,15 +128,10 @@ func (l *lists) companyKind() *listKind {
 			if err != nil {
 				return listRows{}, err
 			}
-			out := listRows{Cursors: p.Cursors, Sort: p.Sort}
-			for _, x := range p.Rows {
-				row := listRow{ID: x.ID, Name: x.Name, URL: "/companies/" + x.ID}
-				for _, col := range cols {
-					row.Cells = append(row.Cells, listCompanyCell(x, col, fx))
-				}
-				out.Rows = append(out.Rows, row)
-			}
-			return out, nil
+			rows := listRowsOf(p.Rows, cols, fx, listCompanyCell, func(x company.Row) listRow {
+				return listRow{ID: x.ID, Name: x.Name, URL: "/companies/" + x.ID}
+			})
+			return listRows{Rows: rows, Cursors: p.Cursors, Sort: p.Sort}, nil
 		}}
 }
 

@@ -10,7 +10,9 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -21,11 +23,20 @@ import (
 // the partials and that page's "content".
 type renderer struct {
 	pages map[string]*template.Template
+	// assets is the layout's "head-assets" block and navs its "nav" block
+	// for each current item (navs[0]: none), drawn once: they are the
+	// same on every page, and escaping their thirty-odd addresses on each
+	// request cost more than a list page's query.
+	assets template.HTML
+	navs   []template.HTML
 }
 
 func newRenderer(static *staticFiles) (*renderer, error) {
+	r := &renderer{pages: map[string]*template.Template{}}
 	funcs := templateFuncs()
 	funcs["static"] = static.url
+	funcs["assets"] = func() template.HTML { return r.assets }
+	funcs["nav"] = r.nav
 	base, err := template.New("layout").Funcs(funcs).ParseFS(assets.Templates, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
@@ -36,7 +47,6 @@ func newRenderer(static *staticFiles) (*renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &renderer{pages: map[string]*template.Template{}}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
 		t, err := base.Clone()
@@ -48,7 +58,53 @@ func newRenderer(static *staticFiles) (*renderer, error) {
 		}
 		r.pages[name] = t
 	}
+	// Drawn last: a template cannot be cloned once it has run.
+	if err := r.drawShell(base); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// drawShell draws the blocks every page shares from base.
+func (r *renderer) drawShell(base *template.Template) error {
+	var b strings.Builder
+	if err := base.ExecuteTemplate(&b, "head-assets", nil); err != nil {
+		return fmt.Errorf("draw head-assets: %w", err)
+	}
+	r.assets = template.HTML(b.String())
+	for current := -1; current < len(navItems); current++ {
+		items := slices.Clone(navItems)
+		if current >= 0 {
+			items[current].Active = true
+		}
+		b.Reset()
+		if err := base.ExecuteTemplate(&b, "nav", page{Nav: items}); err != nil {
+			return fmt.Errorf("draw nav: %w", err)
+		}
+		r.navs = append(r.navs, template.HTML(b.String()))
+	}
+	return nil
+}
+
+// nav returns the menu drawn for items, a copy of navItems with at most one
+// item current.
+func (r *renderer) nav(items []navItem) (template.HTML, error) {
+	if len(items) != len(navItems) || len(r.navs) != len(navItems)+1 {
+		return "", fmt.Errorf("nav: %d items, want the %d of navItems", len(items), len(navItems))
+	}
+	current := 0
+	for i, n := range items {
+		if n.Label != navItems[i].Label {
+			return "", fmt.Errorf("nav: item %d is %q, want %q", i, n.Label, navItems[i].Label)
+		}
+		if n.Active {
+			if current != 0 {
+				return "", fmt.Errorf("nav: more than one current item")
+			}
+			current = i + 1
+		}
+	}
+	return r.navs[current], nil
 }
 
 // render writes page name with view. A request from htmx gets only the
@@ -62,8 +118,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Boosted") != "true" {
 		block = "content"
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, block, view); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(buf)
+	if err := t.ExecuteTemplate(buf, block, view); err != nil {
 		s.log(r).Error("render", slog.String("page", name), slog.Any("err", err))
 		http.Error(w, "Internal server error", http.StatusInternalServerError)
 		return
@@ -72,6 +129,18 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// renderBuffers hold pages while they are drawn, so that a 70 KB list page
+// does not grow a new buffer from nothing on every request.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putRenderBuffer(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return // a rare huge page should not stay in memory
+	}
+	b.Reset()
+	renderBuffers.Put(b)
 }
 
 func initial(name string) string {

@@ -25,6 +25,9 @@ const (
 	Tags = "tags"
 	// Views counts changes to saved views.
 	Views = "views"
+	// Sessions counts ended sessions and changes to passkeys and settings
+	// (migration 00021): with Definitions, what a session's user depends on.
+	Sessions = "sessions"
 )
 
 // Read returns the counter name. A read-only request reads all counters

@@ -17,6 +17,9 @@ type Service struct {
 	db *db.DB
 	// users keeps the user list while no user changes (revision).
 	users revision.Cache[[]User]
+	// signedIn keeps each session's user while nothing it depends on
+	// changes (revision).
+	signedIn signedInCache
 	// dummyHash is checked against when the email is unknown, so that an
 	// unknown email costs as much time as a wrong password.
 	dummyHash string

@@ -104,13 +104,30 @@ func clip(s string, n int) string {
 }
 
 // SessionUser loads, in one query, the user of a signed-in session, the
-// session itself and the organisation's second-factor rule. A session
+// session itself and the organisation's second-factor rule, and keeps them
+// in memory until a counter they depend on moves (signedInCache). A session
 // that was ended, or that belongs to someone else, is ErrNotFound.
 func (s *Service) SessionUser(ctx context.Context, sessionID, userID string) (SignedIn, error) {
 	var in SignedIn
 	if !id.Valid(sessionID) || !id.Valid(userID) {
 		return in, fmt.Errorf("session %q: %w", sessionID, apperr.ErrNotFound)
 	}
+	definitions, sessions, err := s.sessionCounters(ctx)
+	if err != nil {
+		return in, err
+	}
+	if in, ok := s.signedIn.get(sessionID, userID, definitions, sessions); ok {
+		return in, nil
+	}
+	if in, err = s.loadSessionUser(ctx, sessionID, userID); err != nil {
+		return in, err
+	}
+	s.signedIn.put(in, definitions, sessions)
+	return in, nil
+}
+
+func (s *Service) loadSessionUser(ctx context.Context, sessionID, userID string) (SignedIn, error) {
+	var in SignedIn
 	var enabled, created, seen db.Time
 	var require string
 	var passkey bool
@@ -131,11 +148,13 @@ func (s *Service) SessionUser(ctx context.Context, sessionID, userID string) (Si
 // TouchSession notes that a session was just used, from where. Callers
 // do it at most every TouchEvery.
 func (s *Service) TouchSession(ctx context.Context, sessionID, address, userAgent string) error {
+	now, address, userAgent := db.Now(), clip(address, 100), clip(userAgent, 300)
 	_, err := s.db.W.ExecContext(ctx, `UPDATE user_sessions SET last_seen_at = $2, address = $3, user_agent = $4 WHERE id = $1`,
-		sessionID, db.T(db.Now()), clip(address, 100), clip(userAgent, 300))
+		sessionID, db.T(now), address, userAgent)
 	if err != nil {
 		return fmt.Errorf("user: touch session: %w", err)
 	}
+	s.signedIn.touched(sessionID, now, address, userAgent)
 	return nil
 }
 

@@ -205,3 +205,51 @@ func TestRequireMFASetting(t *testing.T) {
 		_ = owner
 	})
 }
+
+// TestSessionUserSeesChangesMadeElsewhere keeps a session's user in the
+// service's memory and changes what it depends on with plain SQL, as
+// another process or a database tool would: each change shows at the next
+// call.
+func TestSessionUserSeesChangesMadeElsewhere(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		s := user.NewService(d)
+		bg := context.Background()
+		_, u := fixture.User(t, d, "member")
+		ss, err := s.StartSession(bg, user.NewSession{UserID: u.ID, UserAgent: "laptop"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		load := func() user.SignedIn {
+			t.Helper()
+			in, err := s.SessionUser(bg, ss.ID, u.ID)
+			if err != nil {
+				t.Fatalf("SessionUser: %v", err)
+			}
+			return in
+		}
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := d.W.Exec(q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		load()
+		// What nothing watches stays as it was read: the cache is in use.
+		exec(`UPDATE user_sessions SET user_agent = 'phone' WHERE id = $1`, ss.ID)
+		if in := load(); in.Session.UserAgent != "laptop" {
+			t.Errorf("user agent %q: the session was read again though nothing it depends on changed", in.Session.UserAgent)
+		}
+		exec(`UPDATE users SET name = 'Renamed Elsewhere', disabled_at = $2 WHERE id = $1`, u.ID, db.T(db.Now()))
+		if in := load(); in.User.Name != "Renamed Elsewhere" || in.User.DisabledAt.IsZero() {
+			t.Errorf("after a change to the user: %q, disabled %v", in.User.Name, in.User.DisabledAt)
+		}
+		exec(`INSERT INTO settings (key, value, updated_at) VALUES ($1, 'true', $2)`, user.RequireMFAKey, db.T(db.Now()))
+		if in := load(); !in.RequireMFA {
+			t.Error("two-factor sign-in required elsewhere, not seen")
+		}
+		exec(`DELETE FROM user_sessions WHERE id = $1`, ss.ID)
+		if _, err := s.SessionUser(bg, ss.ID, u.ID); !errors.Is(err, apperr.ErrNotFound) {
+			t.Errorf("session ended elsewhere still loads: %v", err)
+		}
+	})
+}

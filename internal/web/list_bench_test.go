@@ -27,20 +27,23 @@ var benchList = query.Request{
 }.Values().Encode()
 
 // benchSite is a signed-in site over demo data (RAPPORT_BENCH_CONTACTS
-// contacts, 2,000 by default, or the SQLite file RAPPORT_BENCH_SQLITE
-// names), for profiling the list handlers with
-// go test -bench -cpuprofile.
+// contacts, 2,000 by default, or the existing demo database
+// RAPPORT_BENCH_DB names as rapport demo --db takes it), for profiling the
+// list handlers with go test -bench -cpuprofile.
 func benchSite(b *testing.B) *site {
 	n := 2000
 	if v, err := strconv.Atoi(os.Getenv("RAPPORT_BENCH_CONTACTS")); err == nil && v > 0 {
 		n = v
 	}
 	var d *db.DB
-	if path := os.Getenv("RAPPORT_BENCH_SQLITE"); path != "" {
-		// An existing demo database (rapport demo --db sqlite:PATH), to
-		// profile at a realistic size without building it each time.
-		var err error
-		if d, err = db.Open(context.Background(), db.Source{Engine: db.SQLite, Path: path}); err != nil {
+	if src := os.Getenv("RAPPORT_BENCH_DB"); src != "" {
+		// An existing demo database (rapport demo --db), to profile at a
+		// realistic size without building it each time.
+		source, err := db.ParseSource(src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if d, err = db.Open(context.Background(), source); err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { d.Close() })

@@ -54,8 +54,9 @@ func currentSession(r *http.Request) (user.SignedIn, bool) {
 	return in, ok
 }
 
-// loadUser puts the session's user into the request context, with one
-// query that also finds the session's row: a session that was ended
+// loadUser puts the session's user into the request context, read with
+// the session's row (or from memory while neither changed, see
+// user.Service.SessionUser): a session that was ended
 // (revoked, a password change elsewhere) or whose user is gone or
 // disabled is ended here. When the organisation requires two-factor
 // sign-in, a user without it is sent to set it up.

@@ -130,22 +130,27 @@ func (c *fbCond) write(b *strings.Builder) {
 
 // writeInput writes one value input of the kind c.Input names.
 func (c *fbCond) writeInput(b *strings.Builder, in fbInput) {
-	invalid := len(c.Errors) > 0
-	value := func() {
-		b.WriteString(`.value" value="`)
-		htmlEsc(b, in.Value)
+	// attrs writes the name, value, label and invalid mark every kind has.
+	attrs := func(label string, withValue, markInvalid bool) {
+		b.WriteString(`name="`)
+		htmlEsc(b, c.Path)
+		b.WriteString(`.value"`)
+		if withValue {
+			b.WriteString(` value="`)
+			htmlEsc(b, in.Value)
+			b.WriteString(`"`)
+		}
+		b.WriteString(` aria-label="`)
+		htmlEsc(b, label)
 		b.WriteString(`"`)
+		if markInvalid && len(c.Errors) > 0 {
+			b.WriteString(` aria-invalid="true"`)
+		}
 	}
 	switch c.Input {
 	case "select":
-		b.WriteString(`<select name="`)
-		htmlEsc(b, c.Path)
-		b.WriteString(`.value" aria-label="`)
-		htmlEsc(b, in.Label)
-		b.WriteString(`"`)
-		if invalid {
-			b.WriteString(` aria-invalid="true"`)
-		}
+		b.WriteString(`<select `)
+		attrs(in.Label, false, true)
 		b.WriteString(">\n      ")
 		in.Options.write(b)
 		b.WriteString("\n    </select>\n    ")
@@ -156,40 +161,20 @@ func (c *fbCond) writeInput(b *strings.Builder, in fbInput) {
 		} else {
 			b.WriteString("date")
 		}
-		b.WriteString(`" name="`)
-		htmlEsc(b, c.Path)
-		value()
-		b.WriteString(` aria-label="`)
-		htmlEsc(b, in.Label)
-		b.WriteString("\">\n    ")
+		b.WriteString(`" `)
+		attrs(in.Label, true, false)
+		b.WriteString(">\n    ")
 	case "days":
-		b.WriteString(`<span class="fb-days"><input type="number" min="1" step="1" name="`)
-		htmlEsc(b, c.Path)
-		value()
-		b.WriteString(` aria-label="Number of days"`)
-		if invalid {
-			b.WriteString(` aria-invalid="true"`)
-		}
+		b.WriteString(`<span class="fb-days"><input type="number" min="1" step="1" `)
+		attrs("Number of days", true, true)
 		b.WriteString("> days</span>\n    ")
 	case "tag":
-		b.WriteString(`<input type="text" list="list-tags" name="`)
-		htmlEsc(b, c.Path)
-		value()
-		b.WriteString(` aria-label="Tag name"`)
-		if invalid {
-			b.WriteString(` aria-invalid="true"`)
-		}
+		b.WriteString(`<input type="text" list="list-tags" `)
+		attrs("Tag name", true, true)
 		b.WriteString(">\n    ")
 	default:
-		b.WriteString(`<input type="text" name="`)
-		htmlEsc(b, c.Path)
-		value()
-		b.WriteString(` aria-label="`)
-		htmlEsc(b, in.Label)
-		b.WriteString(`"`)
-		if invalid {
-			b.WriteString(` aria-invalid="true"`)
-		}
+		b.WriteString(`<input type="text" `)
+		attrs(in.Label, true, true)
 		b.WriteString(">")
 	}
 }

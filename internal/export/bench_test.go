@@ -30,16 +30,31 @@ func benchContacts() int {
 }
 
 // benchDB is a demo data set on the engine named by RAPPORT_BENCH_ENGINE
-// (sqlite by default), with a context acting as the demo owner.
+// (sqlite by default), or the existing demo database RAPPORT_BENCH_DB
+// names as rapport demo --db takes it, with a context acting as the demo
+// owner.
 func benchDB(b *testing.B) (*db.DB, context.Context) {
 	b.Helper()
 	e := db.SQLite
 	if os.Getenv("RAPPORT_BENCH_ENGINE") == "postgres" {
 		e = db.Postgres
 	}
-	d := dbtest.Open(b, e)
-	if _, err := demo.Generate(context.Background(), d, demo.Options{Contacts: benchContacts(), Seed: 1}); err != nil {
-		b.Fatal(err)
+	var d *db.DB
+	if src := os.Getenv("RAPPORT_BENCH_DB"); src != "" {
+		source, err := db.ParseSource(src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if d, err = db.Open(context.Background(), source); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { d.Close() })
+		e = source.Engine
+	} else {
+		d = dbtest.Open(b, e)
+		if _, err := demo.Generate(context.Background(), d, demo.Options{Contacts: benchContacts(), Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
 	}
 	// Statistics, as rapport bench gathers them after loading.
 	stats := `PRAGMA optimize`

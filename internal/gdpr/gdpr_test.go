@@ -129,6 +129,9 @@ func realisticPerson(t *testing.T, e *env) person {
 		Attendees: &[]string{"Sancho Panza", "zeb.quixote@rocinante.example"}}))
 	must(e.activities.Create(ctx, activity.Input{Kind: p(activity.Note), CompanyID: &co.ID,
 		Body: p("Met Zebediah Quixote (zq.private@mail.example, +442079460958) at the fair.")}))
+	// Numbers copied from a page, in the display form pages and exports show.
+	must(e.activities.Create(ctx, activity.Input{Kind: p(activity.Note), CompanyID: &co.ID,
+		Body: p("Squire line +1 415-555-0199; his mobile +1 415-555-0132.")}))
 	keep := must(e.activities.Create(ctx, activity.Input{Kind: p(activity.Note), CompanyID: &co.ID,
 		Body: p("Renewal due in May.")}))
 
@@ -147,6 +150,7 @@ func realisticPerson(t *testing.T, e *env) person {
 		"Zebediah", "Quixote", "Zebediah Quixote",
 		"zeb.quixote@rocinante.example", "zeb@old-mail.example", "zq.private@mail.example", "zq.duplicate@dup.example",
 		"+44 20 7946 0958", "+442079460958", "+1 (415) 555-0132", "+14155550132", "+1 415 555 0199", "+14155550199",
+		"+1 415-555-0132", "+1 415-555-0199",
 		"+49 30 901820", "+4930901820", "7 Dulcinea Lane", "1 Old Mill Road", "Zeb the Bold",
 	}}
 }

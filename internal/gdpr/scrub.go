@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rapportcrm/rapport/internal/db"
+	"github.com/rapportcrm/rapport/internal/phone"
 )
 
 // builtinTexts are the columns of other records that may quote a person:
@@ -35,8 +36,8 @@ var builtinTexts = []Column{
 const minNeedle = 3
 
 // identifiers returns what identifies the people ids were: their names,
-// emails and phone numbers (as typed and in E.164), also the emails and
-// phones their records held before a change.
+// emails and phone numbers (as typed, in E.164 and as displayed), also the
+// emails and phones their records held before a change.
 func identifiers(ctx context.Context, q db.Querier, ids []string) ([]string, error) {
 	in, args := db.InList(ids, 0)
 	var out []string
@@ -77,7 +78,17 @@ func identifiers(ctx context.Context, q db.Querier, ids []string) ([]string, err
 			}
 		}
 	}
-	return out, nil
+	// Numbers are also shown, and so copied into notes and emails, in their
+	// display form ("+1 415-555-0132"): look for that too.
+	var shown []string
+	for _, v := range out {
+		if strings.HasPrefix(v, "+") {
+			if f := phone.Format(v); f != "" && f != v {
+				shown = append(shown, f)
+			}
+		}
+	}
+	return append(out, shown...), nil
 }
 
 func stringsIn(v any) []string {

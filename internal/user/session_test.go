@@ -13,6 +13,7 @@ import (
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/dbtest"
 	"github.com/rapportcrm/rapport/internal/fixture"
+	"github.com/rapportcrm/rapport/internal/id"
 	"github.com/rapportcrm/rapport/internal/user"
 )
 
@@ -246,6 +247,17 @@ func TestSessionUserSeesChangesMadeElsewhere(t *testing.T) {
 		exec(`INSERT INTO settings (key, value, updated_at) VALUES ($1, 'true', $2)`, user.RequireMFAKey, db.T(db.Now()))
 		if in := load(); !in.RequireMFA {
 			t.Error("two-factor sign-in required elsewhere, not seen")
+		}
+		// The way the settings service writes: an upsert that updates.
+		exec(`INSERT INTO settings (key, value, updated_at) VALUES ($1, 'false', $2)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, user.RequireMFAKey, db.T(db.Now()))
+		if in := load(); in.RequireMFA {
+			t.Error("two-factor sign-in no longer required elsewhere, not seen")
+		}
+		exec(`INSERT INTO passkeys (id, user_id, credential_id, public_key, name, created_at) VALUES ($1, $2, $3, $4, 'Laptop', $5)`,
+			id.New(), u.ID, []byte("credential"), []byte("key"), db.T(db.Now()))
+		if in := load(); !in.MFA {
+			t.Error("a passkey added elsewhere is not seen as a second factor")
 		}
 		exec(`DELETE FROM user_sessions WHERE id = $1`, ss.ID)
 		if _, err := s.SessionUser(bg, ss.ID, u.ID); !errors.Is(err, apperr.ErrNotFound) {

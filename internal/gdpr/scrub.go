@@ -47,6 +47,8 @@ func identifiers(ctx context.Context, q db.Querier, ids []string) ([]string, err
 		`SELECT address FROM contact_emails WHERE contact_id IN (` + in + `)`,
 		`SELECT e164 FROM contact_phones WHERE contact_id IN (` + in + `)`,
 		`SELECT original FROM contact_phones WHERE contact_id IN (` + in + `)`,
+		// As shown when the number was stored (formatting rules change).
+		`SELECT international FROM contact_phones WHERE contact_id IN (` + in + `) AND international <> ''`,
 	} {
 		vals, err := strings1(ctx, q, query, args)
 		if err != nil {

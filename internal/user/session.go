@@ -114,7 +114,9 @@ func (s *Service) SessionUser(ctx context.Context, sessionID, userID string) (Si
 	}
 	definitions, sessions, err := s.sessionCounters(ctx)
 	if err != nil {
-		return in, err
+		// Without its counters (a database from before migration 00021)
+		// nothing is kept: every request reads the session.
+		return s.loadSessionUser(ctx, sessionID, userID)
 	}
 	if in, ok := s.signedIn.get(sessionID, userID, definitions, sessions); ok {
 		return in, nil

@@ -12,7 +12,9 @@ import (
 // counters of what it was read from stand still: revision.Definitions
 // (users, roles) and revision.Sessions (ended sessions, passkeys,
 // settings). A signed-in request reads those counters with its session
-// anyway (revision.Column), so a current entry spares it a query.
+// anyway (revision.Column), so a current entry spares it a query. Entries
+// are shared by the requests of a session: a SignedIn, its role's
+// permissions included, is read-only.
 type signedInCache struct {
 	mu      sync.Mutex
 	entries map[string]signedInEntry

@@ -101,3 +101,19 @@ func Source(t testing.TB, e db.Engine) db.Source {
 	u.RawQuery = q.Encode()
 	return db.Source{Engine: db.Postgres, URL: u.String()}
 }
+
+// Existing opens the database RAPPORT_BENCH_DB names, written as
+// rapport demo --db takes it, if it is set: benchmarks measure an existing
+// demo data set of a realistic size instead of building one each time.
+func Existing(tb testing.TB) (*db.DB, bool) {
+	tb.Helper()
+	v := os.Getenv("RAPPORT_BENCH_DB")
+	if v == "" {
+		return nil, false
+	}
+	src, err := db.ParseSource(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return OpenUnmigrated(tb, src), true
+}

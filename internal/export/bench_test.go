@@ -39,17 +39,9 @@ func benchDB(b *testing.B) (*db.DB, context.Context) {
 	if os.Getenv("RAPPORT_BENCH_ENGINE") == "postgres" {
 		e = db.Postgres
 	}
-	var d *db.DB
-	if src := os.Getenv("RAPPORT_BENCH_DB"); src != "" {
-		source, err := db.ParseSource(src)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if d, err = db.Open(context.Background(), source); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { d.Close() })
-		e = source.Engine
+	d, ok := dbtest.Existing(b)
+	if ok {
+		e = d.Engine
 	} else {
 		d = dbtest.Open(b, e)
 		if _, err := demo.Generate(context.Background(), d, demo.Options{Contacts: benchContacts(), Seed: 1}); err != nil {

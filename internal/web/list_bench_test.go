@@ -35,19 +35,8 @@ func benchSite(b *testing.B) *site {
 	if v, err := strconv.Atoi(os.Getenv("RAPPORT_BENCH_CONTACTS")); err == nil && v > 0 {
 		n = v
 	}
-	var d *db.DB
-	if src := os.Getenv("RAPPORT_BENCH_DB"); src != "" {
-		// An existing demo database (rapport demo --db), to profile at a
-		// realistic size without building it each time.
-		source, err := db.ParseSource(src)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if d, err = db.Open(context.Background(), source); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { d.Close() })
-	} else {
+	d, ok := dbtest.Existing(b)
+	if !ok {
 		d = dbtest.Open(b, db.SQLite)
 		if _, err := demo.Generate(context.Background(), d, demo.Options{Contacts: n, Seed: 1}); err != nil {
 			b.Fatal(err)

@@ -259,6 +259,14 @@ func TestSessionUserSeesChangesMadeElsewhere(t *testing.T) {
 		if in := load(); !in.MFA {
 			t.Error("a passkey added elsewhere is not seen as a second factor")
 		}
+		exec(`DELETE FROM passkeys WHERE user_id = $1`, u.ID)
+		if in := load(); in.MFA {
+			t.Error("a passkey removed elsewhere is still seen as a second factor")
+		}
+		exec(`UPDATE users SET role = 'owner' WHERE id = $1`, u.ID)
+		if in := load(); in.User.Access.Name != "owner" {
+			t.Errorf("role changed elsewhere to owner, seen %q", in.User.Access.Name)
+		}
 		exec(`DELETE FROM user_sessions WHERE id = $1`, ss.ID)
 		if _, err := s.SessionUser(bg, ss.ID, u.ID); !errors.Is(err, apperr.ErrNotFound) {
 			t.Errorf("session ended elsewhere still loads: %v", err)

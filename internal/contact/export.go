@@ -13,7 +13,6 @@ import (
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
-	"github.com/rapportcrm/rapport/internal/phone"
 	"github.com/rapportcrm/rapport/internal/query"
 	"github.com/rapportcrm/rapport/internal/record"
 )
@@ -33,6 +32,9 @@ type ExportRow struct {
 	Photo *Photo
 	// Values are the decoded custom values when the stream decodes them.
 	Values customfield.Values
+	// lists is the row's contacts.lists, decoded into Emails, Phones and
+	// Shown beside the tags, off the goroutine that reads the rows.
+	lists string
 }
 
 // StreamOptions say what a stream reads besides each contact's own
@@ -46,8 +48,8 @@ type StreamOptions struct {
 	Photos bool
 }
 
-// streamBatch is how many rows Stream reads before it fetches their
-// emails, phones and tags, with one query each.
+// streamBatch is how many rows Stream reads before it fetches their tags
+// (and pictures) with one query each.
 const streamBatch = 500
 
 // streamMmap is how much of a SQLite file a stream maps into memory.
@@ -61,11 +63,12 @@ var streamSlots = map[db.Engine]chan struct{}{db.SQLite: make(chan struct{}, 1),
 // order (r's cursor and limit are ignored), the way List would page
 // through them: the same visibility scope, the same compiled filter. One
 // query reads the contacts as they arrive, a batch at a time, so memory
-// stays the same whatever the number of rows. With o.Lists a second
-// connection reads each batch's emails, phones and tags while the next
-// batch is read and fn works on the last, so a stream keeps two cores
-// busy. It needs the read and export rights on contacts. An error from fn
-// stops the stream and is returned as it is.
+// stays the same whatever the number of rows. With o.Lists each row
+// brings its emails and phones (contacts.lists) and a second connection
+// reads each batch's tags while the next batch is read and fn works on
+// the last, so a stream keeps two cores busy. It needs the read and
+// export rights on contacts. An error from fn stops the stream and is
+// returned as it is.
 func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, fn func(ExportRow) error) error {
 	if _, err := access.Check(ctx, access.Contacts, access.Read); err != nil {
 		return err
@@ -140,14 +143,18 @@ func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, 
 			return fmt.Errorf("contact: stream: %w", err)
 		}
 	}
-	// The custom values are read only when they are decoded.
-	custom := "''"
+	// The custom values are read only when they are decoded, the emails
+	// and phones (the row's own copy, contacts.lists) only when asked for.
+	custom, ownLists := "''", "''"
 	if o.Custom {
 		custom = "c.custom"
 	}
+	if o.Lists {
+		ownLists = "c.lists"
+	}
 	rows, err := main.QueryContext(ctx, `SELECT c.id, c.display_name, c.first_name, c.last_name, c.job_title,
 		c.company_id, m.name, c.lifecycle_stage, c.source, c.street, c.city, c.region, c.postal_code, c.country,
-		c.birthday, c.owner_id, u.name, `+custom+`, c.created_at, c.updated_at`+
+		c.birthday, c.owner_id, u.name, `+custom+`, c.created_at, c.updated_at, `+ownLists+
 		listFrom+vis+where+` ORDER BY `+p.OrderBy, p.Args...)
 	if err != nil {
 		return fmt.Errorf("contact: stream: %w", err)
@@ -203,7 +210,7 @@ func (s *Service) Stream(ctx context.Context, r query.Request, o StreamOptions, 
 		defer close(done)
 		for batch := range read {
 			if o.Lists {
-				if err := streamChildren(ctx, lists, main, tags, s.db.Engine, batch, o.Photos); err != nil {
+				if err := streamChildren(ctx, lists, tags, s.db.Engine, batch, o.Photos); err != nil {
 					errc <- err
 					return
 				}
@@ -255,7 +262,7 @@ type rowScanner struct {
 
 	companyID, companyName, owner, ownerName sql.NullString
 	birthday                                 db.Date
-	custom                                   string
+	custom, lists                            string
 	created, updated                         db.Time
 }
 
@@ -264,7 +271,7 @@ func newRowScanner(decode bool) *rowScanner {
 	x := &sc.x
 	sc.dest = []any{&x.ID, &x.DisplayName, &x.FirstName, &x.LastName, &x.JobTitle, &sc.companyID, &sc.companyName,
 		&x.Stage, &x.Source, &x.Address.Street, &x.Address.City, &x.Address.Region, &x.Address.PostalCode,
-		&x.Address.Country, &sc.birthday, &sc.owner, &sc.ownerName, &sc.custom, &sc.created, &sc.updated}
+		&x.Address.Country, &sc.birthday, &sc.owner, &sc.ownerName, &sc.custom, &sc.created, &sc.updated, &sc.lists}
 	return sc
 }
 
@@ -279,6 +286,7 @@ func (sc *rowScanner) scan(rows *sql.Rows) (ExportRow, error) {
 	x.City, x.Country = x.Address.City, x.Address.Country
 	x.Tags = []string{}
 	x.Custom = customfield.Stored(sc.custom)
+	x.lists = sc.lists
 	if !sc.decode {
 		return x, nil
 	}
@@ -292,10 +300,10 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// streamChildren fills in the emails and phones (in position order) and
-// the tags (in the order lists show them) of batch, one query each, the
-// tags' through tq.
-func streamChildren(ctx context.Context, q, tq queryer, tags *tagSet, e db.Engine, batch []ExportRow, photos bool) error {
+// streamChildren fills in the tags (in the order lists show them) and,
+// with photos, the pictures of batch, one query each. The emails and
+// phones came with each row (contacts.lists).
+func streamChildren(ctx context.Context, q queryer, tags *tagSet, e db.Engine, batch []ExportRow, photos bool) error {
 	if len(batch) == 0 {
 		return nil
 	}
@@ -320,42 +328,14 @@ func streamChildren(ctx context.Context, q, tq queryer, tags *tagSet, e db.Engin
 		}
 	}
 	// Each list is its own query with its own scan targets; on PostgreSQL
-	// the three run at once on connections of the pool (the server works
-	// on one while this process reads another), on SQLite one after the
-	// other, the emails and phones on the lists' connection and the tags
-	// on the one reading the contacts, between its rows, which spreads
-	// the work over the two. Each fills its own field of the rows.
+	// they run at once on connections of the pool, on SQLite one after the
+	// other on the lists' connection, beside the one reading the contacts.
+	// Each fills its own field of the rows.
 	lists := []func() error{
-		func() error {
-			var cid string
-			var em Email
-			return eachRow(ctx, q, `SELECT contact_id, address, label FROM contact_emails WHERE contact_id`+in+
-				` ORDER BY contact_id, position`, args, []any{&cid, &em.Address, &em.Label}, func() {
-				if x := at[cid]; x != nil {
-					x.Emails = append(x.Emails, em)
-				}
-			})
-		},
-		func() error {
-			var cid string
-			var p Phone
-			var shown string
-			return eachRow(ctx, q, `SELECT contact_id, e164, original, label, international FROM contact_phones
-				WHERE contact_id`+in+` ORDER BY contact_id, position`, args,
-				[]any{&cid, &p.E164, &p.Original, &p.Label, &shown}, func() {
-					if x := at[cid]; x != nil {
-						if shown == "" {
-							shown = phone.Format(p.E164)
-						}
-						x.Phones = append(x.Phones, p)
-						x.Shown = append(x.Shown, shown)
-					}
-				})
-		},
 		func() error {
 			// The ids only, from the key's index: tags resolves them.
 			var cid, tag string
-			return eachRow(ctx, tq, `SELECT contact_id, tag_id FROM contact_tags WHERE contact_id`+in, args,
+			return eachRow(ctx, q, `SELECT contact_id, tag_id FROM contact_tags WHERE contact_id`+in, args,
 				[]any{&cid, &tag}, func() {
 					if x := at[cid]; x != nil {
 						x.Tags = append(x.Tags, tag)
@@ -398,11 +378,8 @@ func streamChildren(ctx context.Context, q, tq queryer, tags *tagSet, e db.Engin
 		if x.Tags, err = tags.names(ctx, x.Tags); err != nil {
 			return fmt.Errorf("contact: stream lists: %w", err)
 		}
-		if len(x.Emails) > 0 {
-			x.Email = x.Emails[0].Address
-		}
-		if len(x.Phones) > 0 {
-			x.Phone = x.Phones[0].E164
+		if err := decodeLists(x.lists, x); err != nil {
+			return fmt.Errorf("contact: stream lists: %w", err)
 		}
 	}
 	return nil

@@ -273,7 +273,7 @@ func (b *batch) add(row int, c Contact, tags []string, photo *Photo) {
 var (
 	contactColumns = []string{"id", "first_name", "last_name", "display_name", "sort_name", "email", "phone", "job_title",
 		"company_id", "street", "city", "region", "postal_code", "country", "birthday", "source", "lifecycle_stage",
-		"owner_id", "custom", "created_at", "updated_at", "created_by", "updated_by"}
+		"owner_id", "custom", "created_at", "updated_at", "created_by", "updated_by", "lists"}
 	emailColumns   = []string{"contact_id", "position", "address", "address_key", "label", "live"}
 	phoneColumns   = []string{"contact_id", "position", "e164", "original", "label", "international"}
 	companyColumns = []string{"contact_id", "company_id", "position"}
@@ -296,16 +296,21 @@ func (b *batch) flush(ctx context.Context, tx *db.Tx, actor access.Actor, src Im
 		p := &b.pending[i]
 		c := &p.c
 		c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy = now, now, actor.UserID, actor.UserID
+		shown := make(map[string]string, len(c.Phones))
+		for _, ph := range c.Phones {
+			shown[ph.E164] = phone.Format(ph.E164)
+		}
 		contacts = append(contacts, []any{c.ID, c.FirstName, c.LastName, c.DisplayName, SortName(*c),
 			db.NullString(strings.ToLower(c.PrimaryEmail())), db.NullString(c.PrimaryPhone()), c.JobTitle,
 			db.NullString(c.PrimaryCompany().ID), c.Address.Street, c.Address.City, c.Address.Region,
 			c.Address.PostalCode, c.Address.Country, db.Date(c.Birthday), c.Source, c.Stage, db.NullString(c.OwnerID),
-			c.Custom.Encode(), db.T(now), db.T(now), db.NullString(c.CreatedBy), db.NullString(c.UpdatedBy)})
+			c.Custom.Encode(), db.T(now), db.T(now), db.NullString(c.CreatedBy), db.NullString(c.UpdatedBy),
+			EncodeLists(c.Emails, c.Phones, func(e164 string) string { return shown[e164] })})
 		for j, e := range c.Emails {
 			emails = append(emails, []any{c.ID, j, e.Address, strings.ToLower(e.Address), e.Label, true})
 		}
 		for j, ph := range c.Phones {
-			phones = append(phones, []any{c.ID, j, ph.E164, ph.Original, ph.Label, phone.Format(ph.E164)})
+			phones = append(phones, []any{c.ID, j, ph.E164, ph.Original, ph.Label, shown[ph.E164]})
 		}
 		for j, r := range c.Companies {
 			links = append(links, []any{c.ID, r.ID, j})

@@ -105,13 +105,13 @@ func SortName(c Contact) string { return strings.ToLower(c.DisplayName) }
 func insert(ctx context.Context, tx *db.Tx, c Contact) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO contacts (id, first_name, last_name, display_name, sort_name, email,
 		phone, job_title, company_id, street, city, region, postal_code, country, birthday, source, lifecycle_stage,
-		owner_id, custom, created_at, updated_at, created_by, updated_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+		owner_id, custom, created_at, updated_at, created_by, updated_by, lists)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
 		c.ID, c.FirstName, c.LastName, c.DisplayName, SortName(c), db.NullString(strings.ToLower(c.PrimaryEmail())),
 		db.NullString(c.PrimaryPhone()), c.JobTitle, db.NullString(c.PrimaryCompany().ID), c.Address.Street,
 		c.Address.City, c.Address.Region, c.Address.PostalCode, c.Address.Country, db.Date(c.Birthday), c.Source,
 		c.Stage, db.NullString(c.OwnerID), c.Custom.Encode(), db.T(c.CreatedAt), db.T(c.UpdatedAt),
-		db.NullString(c.CreatedBy), db.NullString(c.UpdatedBy))
+		db.NullString(c.CreatedBy), db.NullString(c.UpdatedBy), listsOf(c))
 	if err != nil {
 		return fmt.Errorf("contact: insert: %w", err)
 	}
@@ -122,11 +122,11 @@ func update(ctx context.Context, tx *db.Tx, c Contact) error {
 	res, err := tx.ExecContext(ctx, `UPDATE contacts SET first_name = $2, last_name = $3, display_name = $4,
 		sort_name = $5, email = $6, phone = $7, job_title = $8, company_id = $9, street = $10, city = $11,
 		region = $12, postal_code = $13, country = $14, birthday = $15, source = $16, lifecycle_stage = $17,
-		owner_id = $18, custom = $19, updated_at = $20, updated_by = $21 WHERE id = $1 AND deleted_at IS NULL`,
+		owner_id = $18, custom = $19, updated_at = $20, updated_by = $21, lists = $22 WHERE id = $1 AND deleted_at IS NULL`,
 		c.ID, c.FirstName, c.LastName, c.DisplayName, SortName(c), db.NullString(strings.ToLower(c.PrimaryEmail())),
 		db.NullString(c.PrimaryPhone()), c.JobTitle, db.NullString(c.PrimaryCompany().ID), c.Address.Street,
 		c.Address.City, c.Address.Region, c.Address.PostalCode, c.Address.Country, db.Date(c.Birthday), c.Source,
-		c.Stage, db.NullString(c.OwnerID), c.Custom.Encode(), db.T(c.UpdatedAt), db.NullString(c.UpdatedBy))
+		c.Stage, db.NullString(c.OwnerID), c.Custom.Encode(), db.T(c.UpdatedAt), db.NullString(c.UpdatedBy), listsOf(c))
 	if err != nil {
 		return fmt.Errorf("contact: update: %w", err)
 	}

@@ -46,6 +46,7 @@ func Open(t testing.TB, e db.Engine) *db.DB {
 	if _, err := d.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate %s: %v", e, err)
 	}
+	t.Cleanup(func() { checkContactLists(t, d) })
 	return d
 }
 

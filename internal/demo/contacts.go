@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rapportcrm/rapport/internal/contact"
+
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/phone"
 	"github.com/rapportcrm/rapport/internal/search"
@@ -14,7 +16,7 @@ import (
 var (
 	contactCols = []string{"id", "first_name", "last_name", "display_name", "sort_name", "email", "phone", "job_title",
 		"company_id", "street", "city", "region", "postal_code", "country", "birthday", "source", "lifecycle_stage",
-		"owner_id", "custom", "created_at", "updated_at"}
+		"owner_id", "custom", "created_at", "updated_at", "lists"}
 	activityCols = []string{"id", "kind", "contact_id", "company_id", "subject", "body", "pinned", "occurred_at", "ends_at",
 		"outcome", "duration_seconds", "direction", "attendees", "created_by", "created_at", "updated_at"}
 	stages = []string{"subscriber", "lead", "lead", "qualified_lead", "opportunity", "customer", "customer", "customer", "evangelist", "other"}
@@ -81,10 +83,13 @@ func (g *gen) contact(b *batch, i int) {
 	}
 	email := g.unique(first[1]+"."+last[1], "@"+domain)
 	b.emails = append(b.emails, []any{cid, 0, email, email, "work"})
+	emails := []contact.Email{{Address: email, Label: "work"}}
+	var phones []contact.Phone
 	terms := []string{email}
 	if g.rng.IntN(5) == 0 {
 		home := g.unique(first[1]+last[1], "@home.example")
 		b.emails = append(b.emails, []any{cid, 1, home, home, "home"})
+		emails = append(emails, contact.Email{Address: home, Label: "home"})
 		terms = append(terms, home)
 	}
 	var primaryPhone any
@@ -95,7 +100,9 @@ func (g *gen) contact(b *batch, i int) {
 		}
 		// Typed the way it is shown: the original is the display form.
 		shown := phone.Format(e164)
-		b.phones = append(b.phones, []any{cid, pos, e164, shown, pick(g, []string{"work", "mobile"}), shown})
+		label := pick(g, []string{"work", "mobile"})
+		b.phones = append(b.phones, []any{cid, pos, e164, shown, label, shown})
+		phones = append(phones, contact.Phone{E164: e164, Original: shown, Label: label})
 		terms = append(terms, phone.SearchTerms(e164)...)
 	}
 	var companyID any
@@ -118,7 +125,7 @@ func (g *gen) contact(b *batch, i int) {
 	b.contacts = append(b.contacts, []any{cid, firstName, lastName, display, strings.ToLower(display), email, primaryPhone,
 		title, companyID, fmt.Sprintf("%d %s", g.rng.IntN(200)+1, pick(g, streets)), pick(g, l.cities), "",
 		fmt.Sprintf("%05d", g.rng.IntN(99999)), l.country, birthday, pick(g, sources), stage, g.owner(),
-		encode(g.customValues()), db.T(created), db.T(updated)})
+		encode(g.customValues()), db.T(created), db.T(updated), contact.EncodeLists(emails, phones, phone.Format)})
 	b.docs = append(b.docs, search.Doc{Kind: "contact", ID: cid, Title: display, Subtitle: subtitle, Terms: terms})
 	compID := ""
 	if comp != nil {

@@ -357,6 +357,20 @@ func TestListExportShowsStoredPhoneForm(t *testing.T) {
 			w.ada.ID); err != nil {
 			t.Fatal(err)
 		}
+		// The contact's own copy of its lists says the same (as every write does).
+		ada, err := w.contacts.ByID(w.ownerCtx, w.ada.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lists := contact.EncodeLists(ada.Emails, ada.Phones, func(e164 string) string {
+			if e164 == ada.Phones[0].E164 {
+				return "+44 (stored) 7946"
+			}
+			return ""
+		})
+		if _, err := d.W.ExecContext(ctx, `UPDATE contacts SET lists = $1 WHERE id = $2`, lists, w.ada.ID); err != nil {
+			t.Fatal(err)
+		}
 		_, recs := listCSV(t, w, w.ownerCtx, r)
 		if len(recs) != 2 || recs[1][1] != "'+44 (stored) 7946, +49 1512 3456789" {
 			t.Errorf("export %q, want the stored form and then the formatted one", recs)

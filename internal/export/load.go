@@ -250,6 +250,17 @@ func (l *loader) batch(ctx context.Context, t table, lines []line, first int) er
 		}
 		rows[i] = r
 	}
+	if t.name == "contacts" {
+		// Each contact's own copy of its emails and phones (contacts.lists).
+		names = append(names, "lists")
+		for i, ln := range lines {
+			lists, err := contactLists(ln)
+			if err != nil {
+				return fmt.Errorf("line %d: %w", first+i, err)
+			}
+			rows[i] = append(rows[i], lists)
+		}
+	}
 	return l.d.WithTx(ctx, func(tx *db.Tx) error {
 		switch t.name {
 		case "settings":

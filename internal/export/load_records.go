@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rapportcrm/rapport/internal/contact"
 	"github.com/rapportcrm/rapport/internal/customfield"
 	"github.com/rapportcrm/rapport/internal/db"
 	"github.com/rapportcrm/rapport/internal/phone"
@@ -108,6 +109,19 @@ type loadedPhone struct {
 	E164     string `json:"e164"`
 	Original string `json:"original"`
 	Label    string `json:"label"`
+}
+
+// contactLists is the contacts.lists value of a dump's contact line.
+func contactLists(ln line) (string, error) {
+	var es []contact.Email
+	var ps []contact.Phone
+	if err := unmarshalList(ln["emails"], &es); err != nil {
+		return "", fmt.Errorf("emails: %w", err)
+	}
+	if err := unmarshalList(ln["phones"], &ps); err != nil {
+		return "", fmt.Errorf("phones: %w", err)
+	}
+	return contact.EncodeLists(es, ps, phone.Format), nil
 }
 
 func (l *loader) contactChildren(ctx context.Context, tx *db.Tx, lines []line) error {

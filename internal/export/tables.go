@@ -103,7 +103,9 @@ var tables = []table{
 			{field: "company_ids", from: "contact_companies x", fk: "x.contact_id",
 				cols: []col{c("company_id", kText)}, flat: true, order: "x.position"},
 			tagsOf("contact_tags", "contact_id"),
-		}},
+		},
+		// The copy of the emails and phones is made again from them on load.
+		omitted: []string{"lists"}},
 	{name: "contact_photos", key: "contact_id", cols: []col{c("contact_id", kText), c("media_type", kText),
 		c("data", kBytes), c("updated_at", kTime)}},
 	// Pipelines and deals: a fresh database has the default "Sales"

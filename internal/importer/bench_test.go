@@ -89,12 +89,12 @@ func rawInsert(b *testing.B, d *db.DB, n, iter int) {
 			name := fmt.Sprintf("Raw Person %d", i)
 			addr := fmt.Sprintf("raw%d.%d@bench.example", iter, i)
 			contacts = append(contacts, []any{cid, "Raw", fmt.Sprintf("Person %d", i), name, strings.ToLower(name), addr,
-				"Buyer", "Lyon", contact.DefaultStage, "{}", now, now})
+				"Buyer", "Lyon", contact.DefaultStage, "{}", now, now, contact.EncodeLists([]contact.Email{{Address: addr}}, nil, nil)})
 			emails = append(emails, []any{cid, 0, addr, addr, "", true})
 		}
 		err := d.WithTx(ctx, func(tx *db.Tx) error {
 			if err := db.Insert(ctx, tx, "contacts", []string{"id", "first_name", "last_name", "display_name", "sort_name",
-				"email", "job_title", "city", "lifecycle_stage", "custom", "created_at", "updated_at"}, contacts); err != nil {
+				"email", "job_title", "city", "lifecycle_stage", "custom", "created_at", "updated_at", "lists"}, contacts); err != nil {
 				return err
 			}
 			return db.Insert(ctx, tx, "contact_emails", []string{"contact_id", "position", "address", "address_key", "label", "live"}, emails)

@@ -173,6 +173,13 @@ func copyWordsPostgres(ctx context.Context, tx *db.Tx, words [][]any) error {
 	for _, w := range words {
 		w[0] = codes[w[0].(string)]
 	}
+	// In the primary key's order: each leaf of the index is then visited
+	// once per batch, in turn, instead of once per token at random, which
+	// matters once the index is larger than the server's buffer cache.
+	slices.SortFunc(words, func(a, b []any) int {
+		return cmp.Or(cmp.Compare(a[0].(int32), b[0].(int32)), strings.Compare(a[1].(string), b[1].(string)),
+			cmp.Compare(a[2].(int16), b[2].(int16)), strings.Compare(a[3].(string), b[3].(string)))
+	})
 	return db.Insert(ctx, tx, "search_words", []string{"code", "word", "rank", "ref_id"}, words)
 }
 

@@ -113,9 +113,6 @@ type runner struct {
 	src   source
 	rowNo int64 // rows of src read so far
 	lk    *lookups
-	// companies maps company names (lower case) to the company a row
-	// naming it was linked to, within the current batch's transaction.
-	companies map[string]string
 	// dryEmails are the emails ("e:…") and numbers ("p:…") of contacts
 	// a dry run's earlier batches created (and rolled back), so later rows
 	// matching them count as matches, as they would in the real import.
@@ -177,28 +174,13 @@ func (r *runner) step(ctx context.Context, complete func(*db.Tx) error) (bool, e
 		}
 		return false, err
 	}
-	var batch []item
-	eof := false
-	for len(batch) < s.o.Batch {
-		it, err := r.src.Next()
-		if errors.Is(err, io.EOF) {
-			eof = true
-			break
-		}
-		if err != nil {
-			return false, err
-		}
-		batch = append(batch, it)
-	}
-	first := r.rowNo
-	results, err := r.apply(actx, im, batch, first, eof, complete)
+	eof, err := r.run(actx, im, complete)
 	if err != nil {
-		// The batch did not commit: read it again next time.
+		// What did not commit is read again next time.
 		r.close()
 		r.src, r.rowNo = nil, 0
 		return false, err
 	}
-	r.rowNo += int64(len(results))
 	if eof && !im.DryRun {
 		// The file holds people's data and is no longer needed: the
 		// error report and undo read import_rows. A dry run keeps it for
@@ -237,26 +219,80 @@ func (r *runner) open(ctx context.Context, im Import) error {
 	return nil
 }
 
+// run reads the next batch, or the next two when they may run at once,
+// and applies them; it reports whether the file ended.
+func (r *runner) run(ctx context.Context, im Import, complete func(*db.Tx) error) (bool, error) {
+	cur, err := r.read(r.rowNo)
+	if err != nil {
+		return false, err
+	}
+	if !r.pipelined(im) || cur.eof {
+		_, err := r.apply(ctx, im, cur, complete, nil)
+		return cur.eof, err
+	}
+	next, err := r.read(cur.first + int64(len(cur.items)))
+	if err != nil {
+		return false, err
+	}
+	return next.eof, r.applyPair(ctx, im, cur, next, complete)
+}
+
+// span is a batch of rows read from the file: first is the number of
+// rows before it, offset the file's offset after it, eof whether the file
+// ends with it.
+type span struct {
+	items  []item
+	first  int64
+	offset int64
+	eof    bool
+}
+
+// read reads the next batch of rows, the first of them row first+1.
+func (r *runner) read(first int64) (span, error) {
+	sp := span{first: first}
+	for len(sp.items) < r.s.o.Batch {
+		it, err := r.src.Next()
+		if errors.Is(err, io.EOF) {
+			sp.eof = true
+			break
+		}
+		if err != nil {
+			return sp, err
+		}
+		sp.items = append(sp.items, it)
+	}
+	sp.offset = r.src.Offset()
+	r.rowNo = first + int64(len(sp.items))
+	return sp, nil
+}
+
 // apply runs a batch of rows in one transaction and records what each
-// came to, the counts and the checkpoint with it.
-func (r *runner) apply(ctx context.Context, im Import, batch []item, first int64, eof bool, complete func(*db.Tx) error) ([]rowResult, error) {
+// came to, the counts and the checkpoint with it. before, when not nil,
+// runs in the transaction between the rows and the checkpoint; an error
+// from it rolls the batch back.
+func (r *runner) apply(ctx context.Context, im Import, sp span, complete func(*db.Tx) error, before func([]rowResult) error) ([]rowResult, error) {
 	s := r.s
 	var results []rowResult
 	work := func(tx *db.Tx) error {
 		var err error
-		if results, err = r.rows(ctx, tx, im, batch, first); err != nil {
+		if results, err = r.rows(ctx, tx, im, sp.items, sp.first); err != nil {
 			return err
 		}
 		if im.DryRun {
 			return errDryRun
 		}
-		return saveBatch(ctx, tx, im, first, results, r.src.Offset(), eof, complete)
+		if before != nil {
+			if err := before(results); err != nil {
+				return err
+			}
+		}
+		return saveBatch(ctx, tx, im, sp.first, results, sp.offset, sp.eof, complete)
 	}
 	err := s.o.DB.WithTx(ctx, work)
 	if errors.Is(err, errDryRun) {
 		// Nothing the rows did is kept; what they came to is.
 		err = s.o.DB.WithTx(ctx, func(tx *db.Tx) error {
-			return saveBatch(ctx, tx, im, first, results, r.src.Offset(), eof, complete)
+			return saveBatch(ctx, tx, im, sp.first, results, sp.offset, sp.eof, complete)
 		})
 	}
 	return results, err
@@ -265,7 +301,7 @@ func (r *runner) apply(ctx context.Context, im Import, batch []item, first int64
 // rows imports batch inside tx and says what each row came to; first is
 // the number of rows before the batch.
 func (r *runner) rows(ctx context.Context, tx *db.Tx, im Import, batch []item, first int64) ([]rowResult, error) {
-	r.companies = map[string]string{}
+	companies := map[string]string{}
 	results := make([]rowResult, 0, len(batch))
 	src := contact.ImportSource{ImportID: im.ID, File: im.FileName}
 	var pending []contactRow
@@ -278,7 +314,7 @@ func (r *runner) rows(ctx context.Context, tx *db.Tx, im Import, batch []item, f
 				return nil, err
 			}
 		} else {
-			in, ok, err := r.contact(ctx, tx, im, it, src, &res)
+			in, ok, err := r.contact(ctx, tx, im, it, src, companies, &res)
 			if err != nil {
 				return nil, err
 			}
@@ -320,7 +356,7 @@ type contactRow struct {
 
 // contact turns one contact row into the contact service's input, or
 // fills res when the row ends here (rejected, or matched in a dry run).
-func (r *runner) contact(ctx context.Context, tx *db.Tx, im Import, it item, src contact.ImportSource, res *rowResult) (contact.Input, bool, error) {
+func (r *runner) contact(ctx context.Context, tx *db.Tx, im Import, it item, src contact.ImportSource, companies map[string]string, res *rowResult) (contact.Input, bool, error) {
 	var v apperr.Validation
 	var in contact.Input
 	var companyName string
@@ -340,7 +376,7 @@ func (r *runner) contact(ctx context.Context, tx *db.Tx, im Import, it item, src
 		}
 	}
 	if companyName != "" {
-		cid, err := r.companyFor(ctx, tx, companyName, src)
+		cid, err := r.companyFor(ctx, tx, companyName, src, companies)
 		if pv := apperr.AsValidation(err); pv != nil {
 			res.outcome, res.problem = contact.Rejected, pv
 			return in, false, nil
@@ -361,15 +397,16 @@ func (r *runner) contact(ctx context.Context, tx *db.Tx, im Import, it item, src
 }
 
 // companyFor returns the company a contact row names, found or created,
-// remembering names within the batch's transaction.
-func (r *runner) companyFor(ctx context.Context, tx *db.Tx, name string, src contact.ImportSource) (string, error) {
+// remembering names (lower case) within the batch's transaction in
+// companies.
+func (r *runner) companyFor(ctx context.Context, tx *db.Tx, name string, src contact.ImportSource, companies map[string]string) (string, error) {
 	key := strings.ToLower(strings.TrimSpace(name))
-	if cid, ok := r.companies[key]; ok {
+	if cid, ok := companies[key]; ok {
 		return cid, nil
 	}
 	cid, _, err := r.s.o.Companies.ForImportTx(ctx, tx, name, src)
 	if err == nil {
-		r.companies[key] = cid
+		companies[key] = cid
 	}
 	return cid, err
 }

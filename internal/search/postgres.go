@@ -95,7 +95,7 @@ const (
 // which costs the server less than INSERT ... ON CONFLICT.
 func indexPostgres(ctx context.Context, q db.Querier, docs []Doc, fresh *db.Tx) error {
 	docs = lastOfEach(docs)
-	var copied [][]any // kind, word, rank, ref_id of fresh documents
+	var copied []freshWord // the tokens of fresh documents
 	for len(docs) > 0 {
 		n := min(len(docs), batchPostgres)
 		var kinds, kindCol, ids, titles, subtitles, vectors []string
@@ -113,7 +113,7 @@ func indexPostgres(ctx context.Context, q db.Querier, docs []Doc, fresh *db.Tx) 
 			vectors = append(vectors, tsVector(d.Kind, tokens))
 			for _, t := range rankedWords(tokens, len(words(d.Title))) {
 				if fresh != nil {
-					copied = append(copied, []any{d.Kind, t.word, t.rank, d.ID})
+					copied = append(copied, freshWord{kind: d.Kind, word: t.word, rank: t.rank, ref: d.ID})
 					continue
 				}
 				wKind = append(wKind, d.Kind)
@@ -143,13 +143,20 @@ func indexPostgres(ctx context.Context, q db.Querier, docs []Doc, fresh *db.Tx) 
 	return copyWordsPostgres(ctx, fresh, copied)
 }
 
+// freshWord is a token of a document new to the index.
+type freshWord struct {
+	kind, word, ref string
+	code            int32
+	rank            int16
+}
+
 // copyWordsPostgres writes the tokens of fresh documents by COPY, their
 // kinds already registered in search_kinds by the documents' upsert.
-func copyWordsPostgres(ctx context.Context, tx *db.Tx, words [][]any) error {
+func copyWordsPostgres(ctx context.Context, tx *db.Tx, words []freshWord) error {
 	var kinds []string
 	for _, w := range words {
-		if k := w[0].(string); !slices.Contains(kinds, k) {
-			kinds = append(kinds, k)
+		if !slices.Contains(kinds, w.kind) {
+			kinds = append(kinds, w.kind)
 		}
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT name, code FROM search_kinds WHERE name = ANY($1)`, kinds)
@@ -170,17 +177,21 @@ func copyWordsPostgres(ctx context.Context, tx *db.Tx, words [][]any) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, w := range words {
-		w[0] = codes[w[0].(string)]
+	for i := range words {
+		words[i].code = codes[words[i].kind]
 	}
 	// In the primary key's order: each leaf of the index is then visited
 	// once per batch, in turn, instead of once per token at random, which
 	// matters once the index is larger than the server's buffer cache.
-	slices.SortFunc(words, func(a, b []any) int {
-		return cmp.Or(cmp.Compare(a[0].(int32), b[0].(int32)), strings.Compare(a[1].(string), b[1].(string)),
-			cmp.Compare(a[2].(int16), b[2].(int16)), strings.Compare(a[3].(string), b[3].(string)))
+	slices.SortFunc(words, func(a, b freshWord) int {
+		return cmp.Or(cmp.Compare(a.code, b.code), strings.Compare(a.word, b.word),
+			cmp.Compare(a.rank, b.rank), strings.Compare(a.ref, b.ref))
 	})
-	return db.Insert(ctx, tx, "search_words", []string{"code", "word", "rank", "ref_id"}, words)
+	out := make([][]any, len(words))
+	for i, w := range words {
+		out[i] = []any{w.code, w.word, w.rank, w.ref}
+	}
+	return db.Insert(ctx, tx, "search_words", []string{"code", "word", "rank", "ref_id"}, out)
 }
 
 // rankedWord is one distinct token of a document with its best rank.

@@ -1,0 +1,148 @@
+package importer
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/rapportcrm/rapport/internal/apperr"
+	"github.com/rapportcrm/rapport/internal/contact"
+	"github.com/rapportcrm/rapport/internal/db"
+)
+
+// On PostgreSQL an import keeps two batches in flight: while one
+// transaction's statements run on the server, the next batch is read,
+// checked and written on a second connection, so the server works on two
+// cores and this process's work overlaps the server's. The second batch
+// commits only after the first (its checkpoint waits for it), so the
+// import still moves forward one whole batch at a time and resumes as
+// before. It runs beside the first only when the two cannot meet: no
+// email, phone number, company or tag of one appears in the other, and
+// every row of the second creates a contact. A second batch that meets
+// the first anyway (a row matched a contact, a key was taken after all)
+// is rolled back and run again after the first, on its own, which is what
+// a one-at-a-time import would have done.
+
+// errAfterPrevious rolls back a second batch that must run after the
+// first has committed.
+var errAfterPrevious = errors.New("importer: batch must follow the one before")
+
+// pipelined reports whether im's batches may run two at a time.
+func (r *runner) pipelined(im Import) bool {
+	return r.s.o.DB.Engine == db.Postgres && !im.DryRun && im.Object == Contacts
+}
+
+// applyPair runs cur and next, next beside cur when they cannot meet,
+// and returns when both have committed or one has failed.
+func (r *runner) applyPair(ctx context.Context, im Import, cur, next span, complete func(*db.Tx) error) error {
+	if !r.apart(im, cur, next) {
+		return r.applyInTurn(ctx, im, cur, next, complete)
+	}
+	first := make(chan error, 1)
+	go func() {
+		_, err := r.apply(ctx, im, cur, nil, nil)
+		first <- err
+	}()
+	start := time.Now()
+	var curErr error
+	waited := false
+	_, err := r.apply(ctx, im, next, complete, func(results []rowResult) error {
+		for _, res := range results {
+			if res.outcome == contact.Updated || res.outcome == contact.Skipped {
+				// Matched on what it read before cur committed.
+				return errAfterPrevious
+			}
+		}
+		// cur may be waiting for a row this transaction wrote (rows that
+		// meet in a way the keys above do not tell): waiting for cur
+		// without end would then wait for ever. Past a while, this batch
+		// lets go and goes again after cur.
+		select {
+		case curErr = <-first:
+			waited = true
+		case <-time.After(max(pairWait, 2*time.Since(start))):
+			return errAfterPrevious
+		}
+		if curErr != nil {
+			return errAfterPrevious
+		}
+		return nil
+	})
+	if !waited {
+		curErr = <-first
+	}
+	if ctx.Err() != nil {
+		return cmp.Or(curErr, err, ctx.Err())
+	}
+	if curErr != nil {
+		// Whatever made cur fail, it did not commit, nor did next: both go
+		// again one after the other, where they cannot get in each
+		// other's way.
+		return r.applyInTurn(ctx, im, cur, next, complete)
+	}
+	if err != nil {
+		// cur has committed: next goes again on its own, seeing cur's rows.
+		_, err = r.apply(ctx, im, next, complete, nil)
+	}
+	return err
+}
+
+// pairWait is the least time the second batch of a pair waits for the
+// first once its own rows are written.
+const pairWait = 2 * time.Second
+
+// applyInTurn runs cur, then next.
+func (r *runner) applyInTurn(ctx context.Context, im Import, cur, next span, complete func(*db.Tx) error) error {
+	if _, err := r.apply(ctx, im, cur, nil, nil); err != nil {
+		return err
+	}
+	_, err := r.apply(ctx, im, next, complete, nil)
+	return err
+}
+
+// apart reports whether no row of cur and next share an email, a phone
+// number, a company or a tag, as the rows map to contacts.
+func (r *runner) apart(im Import, cur, next span) bool {
+	keys := map[string]bool{}
+	for _, it := range cur.items {
+		for _, k := range r.rowKeys(it) {
+			keys[k] = true
+		}
+	}
+	for _, it := range next.items {
+		for _, k := range r.rowKeys(it) {
+			if keys[k] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// rowKeys are what a contact row could share with another row: its
+// emails and numbers (as matching reads them), its company and its tags.
+func (r *runner) rowKeys(it item) []string {
+	if it.Problem != nil {
+		return nil
+	}
+	var v apperr.Validation
+	var in contact.Input
+	var companyName string
+	if it.Card != nil {
+		in, companyName = cardInput(*it.Card, &v)
+	} else {
+		in, companyName = contactInput(it.Values, *r.lk, &v)
+	}
+	keys := r.dryKeys(in)
+	if name := strings.ToLower(strings.TrimSpace(companyName)); name != "" {
+		keys = append(keys, "c:"+name)
+	}
+	if in.Tags != nil {
+		for _, t := range *in.Tags {
+			keys = append(keys, "t:"+strings.ToLower(strings.TrimSpace(t)))
+		}
+	}
+	return keys
+}

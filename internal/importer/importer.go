@@ -173,8 +173,10 @@ type Options struct {
 	// Queue runs imports as durable jobs; nil leaves running to the caller
 	// (the shell command runs them in-process).
 	Queue *jobs.Queue
-	// Batch is how many rows one transaction takes; default 5,000, a fraction of
-	// a second of work, far inside the job's time limits.
+	// Batch is how many rows one transaction takes; default 5,000 on
+	// SQLite and 3,500 on PostgreSQL, where two batches are in flight
+	// (pipeline.go): a fraction of a second of work, far inside the job's
+	// time limits, and the same memory either way.
 	Batch int
 }
 
@@ -187,6 +189,9 @@ type Service struct {
 func New(o Options) *Service {
 	if o.Batch <= 0 {
 		o.Batch = 5000
+		if o.DB != nil && o.DB.Engine == db.Postgres {
+			o.Batch = 3500
+		}
 	}
 	return &Service{o: o}
 }

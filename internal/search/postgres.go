@@ -109,9 +109,9 @@ func indexPostgres(ctx context.Context, q db.Querier, docs []Doc, fresh *db.Tx) 
 			ids = append(ids, d.ID)
 			titles = append(titles, d.Title)
 			subtitles = append(subtitles, d.Subtitle)
-			tokens := docWords(d)
+			tokens, titled := titledWords(d)
 			vectors = append(vectors, tsVector(d.Kind, tokens))
-			for _, t := range rankedWords(tokens, len(words(d.Title))) {
+			for _, t := range rankedWords(tokens, titled) {
 				if fresh != nil {
 					copied = append(copied, freshWord{kind: d.Kind, word: t.word, rank: t.rank, ref: d.ID})
 					continue
@@ -146,7 +146,6 @@ func indexPostgres(ctx context.Context, q db.Querier, docs []Doc, fresh *db.Tx) 
 // freshWord is a token of a document new to the index.
 type freshWord struct {
 	kind, word, ref string
-	code            int32
 	rank            int16
 }
 
@@ -177,19 +176,45 @@ func copyWordsPostgres(ctx context.Context, tx *db.Tx, words []freshWord) error 
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for i := range words {
-		words[i].code = codes[words[i].kind]
-	}
 	// In the primary key's order: each leaf of the index is then visited
 	// once per batch, in turn, instead of once per token at random, which
 	// matters once the index is larger than the server's buffer cache.
-	slices.SortFunc(words, func(a, b freshWord) int {
-		return cmp.Or(cmp.Compare(a.code, b.code), strings.Compare(a.word, b.word),
-			cmp.Compare(a.rank, b.rank), strings.Compare(a.ref, b.ref))
+	// Most tokens are shared by many documents ("gmail", a city), so the
+	// documents are grouped by token and only the distinct tokens sorted.
+	type key struct {
+		code int32
+		word string
+		rank int16
+	}
+	at := map[key]int{}
+	var keys []key
+	var refs [][]string
+	for _, w := range words {
+		k := key{codes[w.kind], w.word, w.rank}
+		i, ok := at[k]
+		if !ok {
+			i = len(keys)
+			at[k] = i
+			keys = append(keys, k)
+			refs = append(refs, nil)
+		}
+		refs[i] = append(refs[i], w.ref)
+	}
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		x, y := keys[a], keys[b]
+		return cmp.Or(cmp.Compare(x.code, y.code), strings.Compare(x.word, y.word), cmp.Compare(x.rank, y.rank))
 	})
-	out := make([][]any, len(words))
-	for i, w := range words {
-		out[i] = []any{w.code, w.word, w.rank, w.ref}
+	out := make([][]any, 0, len(words))
+	for _, i := range order {
+		k := keys[i]
+		slices.Sort(refs[i])
+		for _, ref := range refs[i] {
+			out = append(out, []any{k.code, k.word, k.rank, ref})
+		}
 	}
 	return db.Insert(ctx, tx, "search_words", []string{"code", "word", "rank", "ref_id"}, out)
 }

@@ -107,7 +107,15 @@ func phoneDigits(s string) (string, bool) {
 // subtitle, then every term, each phone-like term followed by its digits
 // written together so "+49 151 2345678" is also found as "49151234".
 func docWords(d Doc) []string {
+	out, _ := titledWords(d)
+	return out
+}
+
+// titledWords is docWords with the number of its first tokens that are
+// the title's.
+func titledWords(d Doc) ([]string, int) {
 	out := words(d.Title)
+	title := len(out)
 	out = append(out, words(d.Subtitle)...)
 	for _, t := range d.Terms {
 		w := words(t)
@@ -116,7 +124,7 @@ func docWords(d Doc) []string {
 			out = append(out, digits)
 		}
 	}
-	return out[:min(len(out), maxDocTokens)]
+	return out[:min(len(out), maxDocTokens)], min(title, maxDocTokens)
 }
 
 // query is parsed user input: each whitespace-separated word of the input

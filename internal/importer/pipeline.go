@@ -128,13 +128,7 @@ func (r *runner) rowKeys(it item) []string {
 		return nil
 	}
 	var v apperr.Validation
-	var in contact.Input
-	var companyName string
-	if it.Card != nil {
-		in, companyName = cardInput(*it.Card, &v)
-	} else {
-		in, companyName = contactInput(it.Values, *r.lk, &v)
-	}
+	in, companyName := r.input(it, &v)
 	keys := r.dryKeys(in)
 	if name := strings.ToLower(strings.TrimSpace(companyName)); name != "" {
 		keys = append(keys, "c:"+name)

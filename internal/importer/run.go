@@ -358,13 +358,7 @@ type contactRow struct {
 // fills res when the row ends here (rejected, or matched in a dry run).
 func (r *runner) contact(ctx context.Context, tx *db.Tx, im Import, it item, src contact.ImportSource, companies map[string]string, res *rowResult) (contact.Input, bool, error) {
 	var v apperr.Validation
-	var in contact.Input
-	var companyName string
-	if it.Card != nil {
-		in, companyName = cardInput(*it.Card, &v)
-	} else {
-		in, companyName = contactInput(it.Values, *r.lk, &v)
-	}
+	in, companyName := r.input(it, &v)
 	if v.Err() != nil {
 		res.outcome, res.problem = contact.Rejected, v.Err()
 		return in, false, nil
@@ -394,6 +388,15 @@ func (r *runner) contact(ctx context.Context, tx *db.Tx, im Import, it item, src
 		return in, false, nil
 	}
 	return in, true, nil
+}
+
+// input is the contact a row describes (from a vCard or a mapped CSV
+// row) and the name of its company, its problems added to v.
+func (r *runner) input(it item, v *apperr.Validation) (contact.Input, string) {
+	if it.Card != nil {
+		return cardInput(*it.Card, v)
+	}
+	return contactInput(it.Values, *r.lk, v)
 }
 
 // companyFor returns the company a contact row names, found or created,

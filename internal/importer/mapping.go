@@ -184,6 +184,10 @@ type lookups struct {
 	owners map[string]string
 	// region is the default region for phone numbers without a country code.
 	region string
+	// tags are the tags there are (tagKey), for the import's pipeline:
+	// creating a tag bumps a counter row both batches of a pair would wait
+	// on.
+	tags map[string]bool
 }
 
 // contactInput builds the contact a row describes. Problems found here

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -42,6 +43,12 @@ func (r *runner) applyPair(ctx context.Context, im Import, cur, next span, compl
 	}
 	first := make(chan error, 1)
 	go func() {
+		defer func() {
+			// The job queue recovers panics on its worker's goroutine only.
+			if p := recover(); p != nil {
+				first <- fmt.Errorf("importer: batch at row %d: panic: %v", cur.first+1, p)
+			}
+		}()
 		_, err := r.apply(ctx, im, cur, nil, nil)
 		first <- err
 	}()
@@ -73,6 +80,9 @@ func (r *runner) applyPair(ctx context.Context, im Import, cur, next span, compl
 	if !waited {
 		curErr = <-first
 	}
+	if curErr == nil && err == nil {
+		return nil
+	}
 	if ctx.Err() != nil {
 		return cmp.Or(curErr, err, ctx.Err())
 	}
@@ -103,22 +113,45 @@ func (r *runner) applyInTurn(ctx context.Context, im Import, cur, next span, com
 }
 
 // apart reports whether no row of cur and next share an email, a phone
-// number, a company or a tag, as the rows map to contacts.
+// number, a company or a tag, as the rows map to contacts, and neither
+// names a tag there is not yet: creating one bumps the tags' revision
+// counter, a row both transactions would wait on.
 func (r *runner) apart(im Import, cur, next span) bool {
 	keys := map[string]bool{}
 	for _, it := range cur.items {
 		for _, k := range r.rowKeys(it) {
+			if strings.HasPrefix(k, "t:") && !r.lk.tags[k[2:]] {
+				return false
+			}
 			keys[k] = true
 		}
 	}
 	for _, it := range next.items {
 		for _, k := range r.rowKeys(it) {
-			if keys[k] {
+			if keys[k] || strings.HasPrefix(k, "t:") && !r.lk.tags[k[2:]] {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// knowTags notes the tags the committed batches named: they exist now.
+func (r *runner) knowTags(spans ...span) {
+	for _, sp := range spans {
+		for _, it := range sp.items {
+			for _, k := range r.rowKeys(it) {
+				if strings.HasPrefix(k, "t:") {
+					r.lk.tags[k[2:]] = true
+				}
+			}
+		}
+	}
+}
+
+// tagKey is a tag name as the tags table keys it (name_lower).
+func tagKey(name string) string {
+	return strings.ToLower(strings.Join(strings.Fields(name), " "))
 }
 
 // rowKeys are what a contact row could share with another row: its
@@ -135,7 +168,9 @@ func (r *runner) rowKeys(it item) []string {
 	}
 	if in.Tags != nil {
 		for _, t := range *in.Tags {
-			keys = append(keys, "t:"+strings.ToLower(strings.TrimSpace(t)))
+			if k := tagKey(t); k != "" {
+				keys = append(keys, "t:"+k)
+			}
 		}
 	}
 	return keys

@@ -232,9 +232,17 @@ func (r *runner) run(ctx context.Context, im Import, complete func(*db.Tx) error
 	}
 	next, err := r.read(cur.first + int64(len(cur.items)))
 	if err != nil {
+		// What was read before still goes in.
+		if _, aerr := r.apply(ctx, im, cur, nil, nil); aerr != nil {
+			return false, aerr
+		}
 		return false, err
 	}
-	return next.eof, r.applyPair(ctx, im, cur, next, complete)
+	if err := r.applyPair(ctx, im, cur, next, complete); err != nil {
+		return false, err
+	}
+	r.knowTags(cur, next)
+	return next.eof, nil
 }
 
 // span is a batch of rows read from the file: first is the number of
@@ -588,7 +596,22 @@ func (s *Service) lookups(ctx context.Context) (lookups, error) {
 	if err != nil {
 		return lookups{}, err
 	}
-	lk := lookups{owners: map[string]string{}, region: region}
+	lk := lookups{owners: map[string]string{}, region: region, tags: map[string]bool{}}
+	rows, err := s.o.DB.R.QueryContext(ctx, `SELECT name_lower FROM tags`)
+	if err != nil {
+		return lookups{}, fmt.Errorf("importer: tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return lookups{}, err
+		}
+		lk.tags[name] = true
+	}
+	if err := rows.Err(); err != nil {
+		return lookups{}, err
+	}
 	for _, u := range users {
 		if u.DisabledAt.IsZero() {
 			if _, taken := lk.owners[strings.ToLower(u.Name)]; !taken {

@@ -37,8 +37,16 @@ func (r *runner) pipelined(im Import) bool {
 
 // applyPair runs cur and next, next beside cur when they cannot meet,
 // and returns when both have committed or one has failed.
-func (r *runner) applyPair(ctx context.Context, im Import, cur, next span, complete func(*db.Tx) error) error {
-	if !r.apart(im, cur, next) {
+func (r *runner) applyPair(ctx context.Context, im Import, cur, next span, complete func(*db.Tx) error) (err error) {
+	ok, tags := r.apart(cur, next)
+	defer func() {
+		if err == nil {
+			for _, t := range tags {
+				r.lk.tags[t] = true
+			}
+		}
+	}()
+	if !ok {
 		return r.applyInTurn(ctx, im, cur, next, complete)
 	}
 	first := make(chan error, 1)
@@ -55,7 +63,7 @@ func (r *runner) applyPair(ctx context.Context, im Import, cur, next span, compl
 	start := time.Now()
 	var curErr error
 	waited := false
-	_, err := r.apply(ctx, im, next, complete, func(results []rowResult) error {
+	_, err = r.apply(ctx, im, next, complete, func(results []rowResult) error {
 		for _, res := range results {
 			if res.outcome == contact.Updated || res.outcome == contact.Skipped {
 				// Matched on what it read before cur committed.
@@ -115,38 +123,32 @@ func (r *runner) applyInTurn(ctx context.Context, im Import, cur, next span, com
 // apart reports whether no row of cur and next share an email, a phone
 // number, a company or a tag, as the rows map to contacts, and neither
 // names a tag there is not yet: creating one bumps the tags' revision
-// counter, a row both transactions would wait on.
-func (r *runner) apart(im Import, cur, next span) bool {
+// counter, a row both transactions would wait on. It also returns the
+// tags the two name, which exist once they have committed.
+func (r *runner) apart(cur, next span) (bool, []string) {
+	ok := true
+	var tags []string
 	keys := map[string]bool{}
 	for _, it := range cur.items {
 		for _, k := range r.rowKeys(it) {
-			if strings.HasPrefix(k, "t:") && !r.lk.tags[k[2:]] {
-				return false
-			}
 			keys[k] = true
 		}
 	}
 	for _, it := range next.items {
 		for _, k := range r.rowKeys(it) {
-			if keys[k] || strings.HasPrefix(k, "t:") && !r.lk.tags[k[2:]] {
-				return false
+			if keys[k] {
+				ok = false
 			}
+			keys[k] = true
 		}
 	}
-	return true
-}
-
-// knowTags notes the tags the committed batches named: they exist now.
-func (r *runner) knowTags(spans ...span) {
-	for _, sp := range spans {
-		for _, it := range sp.items {
-			for _, k := range r.rowKeys(it) {
-				if strings.HasPrefix(k, "t:") {
-					r.lk.tags[k[2:]] = true
-				}
-			}
+	for k := range keys {
+		if name, isTag := strings.CutPrefix(k, "t:"); isTag {
+			tags = append(tags, name)
+			ok = ok && r.lk.tags[name]
 		}
 	}
+	return ok, tags
 }
 
 // tagKey is a tag name as the tags table keys it (name_lower).

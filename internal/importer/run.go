@@ -238,11 +238,7 @@ func (r *runner) run(ctx context.Context, im Import, complete func(*db.Tx) error
 		}
 		return false, err
 	}
-	if err := r.applyPair(ctx, im, cur, next, complete); err != nil {
-		return false, err
-	}
-	r.knowTags(cur, next)
-	return next.eof, nil
+	return next.eof, r.applyPair(ctx, im, cur, next, complete)
 }
 
 // span is a batch of rows read from the file: first is the number of

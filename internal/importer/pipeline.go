@@ -127,26 +127,32 @@ func (r *runner) applyInTurn(ctx context.Context, im Import, cur, next span, com
 // tags the two name, which exist once they have committed.
 func (r *runner) apart(cur, next span) (bool, []string) {
 	ok := true
-	var tags []string
-	keys := map[string]bool{}
+	curKeys, tagSet := map[string]bool{}, map[string]bool{}
 	for _, it := range cur.items {
 		for _, k := range r.rowKeys(it) {
-			keys[k] = true
+			curKeys[k] = true
 		}
+	}
+	note := func(k string) {
+		if name, isTag := strings.CutPrefix(k, "t:"); isTag {
+			tagSet[name] = true
+			ok = ok && r.lk.tags[name]
+		}
+	}
+	for k := range curKeys {
+		note(k)
 	}
 	for _, it := range next.items {
 		for _, k := range r.rowKeys(it) {
-			if keys[k] {
-				ok = false
-			}
-			keys[k] = true
+			// Rows of one batch may share keys (a company named on many
+			// rows): they are written in one transaction, in order.
+			ok = ok && !curKeys[k]
+			note(k)
 		}
 	}
-	for k := range keys {
-		if name, isTag := strings.CutPrefix(k, "t:"); isTag {
-			tags = append(tags, name)
-			ok = ok && r.lk.tags[name]
-		}
+	tags := make([]string, 0, len(tagSet))
+	for t := range tagSet {
+		tags = append(tags, t)
 	}
 	return ok, tags
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/db"
@@ -91,11 +92,12 @@ const (
 // names them. Callers index a record in the transaction that changed it,
 // after writing its row, so two transactions never index one record at the
 // same time. With fresh set, the documents belong to records created in
-// tx: there are no old tokens to look for, and the new ones go in by COPY,
-// which costs the server less than INSERT ... ON CONFLICT.
+// tx and go to indexFreshPostgres.
 func indexPostgres(ctx context.Context, q db.Querier, docs []Doc, fresh *db.Tx) error {
 	docs = lastOfEach(docs)
-	var copied []freshWord // the tokens of fresh documents
+	if fresh != nil {
+		return indexFreshPostgres(ctx, fresh, docs)
+	}
 	for len(docs) > 0 {
 		n := min(len(docs), batchPostgres)
 		var kinds, kindCol, ids, titles, subtitles, vectors []string
@@ -112,70 +114,95 @@ func indexPostgres(ctx context.Context, q db.Querier, docs []Doc, fresh *db.Tx) 
 			tokens, titled := titledWords(d)
 			vectors = append(vectors, tsVector(d.Kind, tokens))
 			for _, t := range rankedWords(tokens, titled) {
-				if fresh != nil {
-					copied = append(copied, freshWord{kind: d.Kind, word: t.word, rank: t.rank, ref: d.ID})
-					continue
-				}
 				wKind = append(wKind, d.Kind)
 				wWord = append(wWord, t.word)
 				wRank = append(wRank, t.rank)
 				wRef = append(wRef, d.ID)
 			}
 		}
-		if fresh == nil {
-			if _, err := q.ExecContext(ctx, deleteWordsPostgres, planned, kindCol, ids); err != nil {
-				return err
-			}
+		if _, err := q.ExecContext(ctx, deleteWordsPostgres, planned, kindCol, ids); err != nil {
+			return err
 		}
 		if _, err := q.ExecContext(ctx, upsertDocsPostgres, kinds, kindCol, ids, titles, subtitles, vectors); err != nil {
 			return err
 		}
-		if fresh == nil {
-			if _, err := q.ExecContext(ctx, insertWordsPostgres, planned, wKind, wWord, wRank, wRef); err != nil {
-				return err
-			}
+		if _, err := q.ExecContext(ctx, insertWordsPostgres, planned, wKind, wWord, wRank, wRef); err != nil {
+			return err
 		}
 		docs = docs[n:]
 	}
-	if len(copied) == 0 {
+	return nil
+}
+
+// indexFreshPostgres indexes documents of records created in tx: there
+// are no old rows to look for or replace, so search_docs and search_words
+// are written by COPY, which costs the server far less than
+// INSERT ... ON CONFLICT from arrays and the tsvector's text form.
+func indexFreshPostgres(ctx context.Context, tx *db.Tx, docs []Doc) error {
+	if len(docs) == 0 {
 		return nil
 	}
-	return copyWordsPostgres(ctx, fresh, copied)
-}
-
-// freshWord is a token of a document new to the index.
-type freshWord struct {
-	kind, word, ref string
-	rank            int16
-}
-
-// copyWordsPostgres writes the tokens of fresh documents by COPY, their
-// kinds already registered in search_kinds by the documents' upsert.
-func copyWordsPostgres(ctx context.Context, tx *db.Tx, words []freshWord) error {
-	var kinds []string
-	for _, w := range words {
-		if !slices.Contains(kinds, w.kind) {
-			kinds = append(kinds, w.kind)
-		}
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT name, code FROM search_kinds WHERE name = ANY($1)`, kinds)
+	codes, err := kindCodes(ctx, tx, docs)
 	if err != nil {
 		return err
 	}
+	rows := make([][]any, 0, len(docs))
+	var words []freshWord
+	for _, d := range docs {
+		tokens, titled := titledWords(d)
+		rows = append(rows, []any{d.Kind, d.ID, d.Title, d.Subtitle, tsVectorValue(d.Kind, tokens)})
+		for _, t := range rankedWords(tokens, titled) {
+			words = append(words, freshWord{code: codes[d.Kind], word: t.word, rank: t.rank, ref: d.ID})
+		}
+	}
+	if err := db.Insert(ctx, tx, "search_docs", []string{"kind", "ref_id", "title", "subtitle", "words"}, rows); err != nil {
+		return err
+	}
+	return copyWordsPostgres(ctx, tx, words)
+}
+
+// kindCodes registers the kinds of docs in search_kinds where they are
+// new and returns the code of each.
+func kindCodes(ctx context.Context, tx *db.Tx, docs []Doc) (map[string]int32, error) {
+	var kinds []string
+	for _, d := range docs {
+		if !slices.Contains(kinds, d.Kind) {
+			kinds = append(kinds, d.Kind)
+		}
+	}
+	// NOT EXISTS keeps a known kind from drawing an identity value.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_kinds (name)
+		SELECT n FROM unnest($1::text[]) AS n WHERE NOT EXISTS (SELECT 1 FROM search_kinds WHERE name = n)
+		ON CONFLICT (name) DO NOTHING`, kinds); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT name, code FROM search_kinds WHERE name = ANY($1)`, kinds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	codes := make(map[string]int32, len(kinds))
 	for rows.Next() {
 		var name string
 		var code int32
 		if err := rows.Scan(&name, &code); err != nil {
-			rows.Close()
-			return err
+			return nil, err
 		}
 		codes[name] = code
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
+	return codes, rows.Err()
+}
+
+// freshWord is a token of a document new to the index.
+type freshWord struct {
+	code int32
+	word string
+	rank int16
+	ref  string
+}
+
+// copyWordsPostgres writes the tokens of fresh documents by COPY.
+func copyWordsPostgres(ctx context.Context, tx *db.Tx, words []freshWord) error {
 	// In the primary key's order: each leaf of the index is then visited
 	// once per batch, in turn, instead of once per token at random, which
 	// matters once the index is larger than the server's buffer cache.
@@ -190,7 +217,7 @@ func copyWordsPostgres(ctx context.Context, tx *db.Tx, words []freshWord) error 
 	var keys []key
 	var refs [][]string
 	for _, w := range words {
-		k := key{codes[w.kind], w.word, w.rank}
+		k := key{w.code, w.word, w.rank}
 		i, ok := at[k]
 		if !ok {
 			i = len(keys)
@@ -432,3 +459,37 @@ func sortRanges(ctx context.Context, q db.Querier, code int64, ranges []wordRang
 	})
 	return out, rows.Err()
 }
+
+// tsVectorValue is tsVector in the binary form COPY sends: PostgreSQL
+// takes it as is, so it is built the way the server stores a tsvector,
+// lexemes sorted by their bytes, each once, with its positions ascending,
+// duplicate-free and at most maxLexemePositions of them, as the text form
+// would have been folded.
+func tsVectorValue(kind string, tokens []string) pgtype.TSVector {
+	at := make(map[string]int, len(tokens))
+	var lexemes []pgtype.TSVectorLexeme
+	for i, t := range tokens {
+		word := kind + ":" + t
+		j, ok := at[word]
+		if !ok {
+			j = len(lexemes)
+			at[word] = j
+			lexemes = append(lexemes, pgtype.TSVectorLexeme{Word: word})
+		}
+		pos := uint16(min(i+1, maxPosition))
+		l := &lexemes[j]
+		if n := len(l.Positions); n < maxLexemePositions && (n == 0 || l.Positions[n-1].Position < pos) {
+			l.Positions = append(l.Positions, pgtype.TSVectorPosition{Position: pos, Weight: pgtype.TSVectorWeightD})
+		}
+	}
+	slices.SortFunc(lexemes, func(a, b pgtype.TSVectorLexeme) int { return strings.Compare(a.Word, b.Word) })
+	return pgtype.TSVector{Lexemes: lexemes, Valid: true}
+}
+
+const (
+	// maxPosition is the largest position a tsvector stores.
+	maxPosition = 16383
+	// maxLexemePositions is the most positions a tsvector keeps of one
+	// lexeme.
+	maxLexemePositions = 256
+)

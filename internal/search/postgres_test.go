@@ -71,9 +71,11 @@ func TestPostgresWordsFollowDocs(t *testing.T) {
 }
 
 // TestPostgresIndexNewWritesTheSameWords checks that the COPY path for
-// fresh documents leaves search_words exactly as the ordinary path does,
-// registers a kind it has not seen, keeps the last of a document given
-// twice, and that a fresh document re-indexed later loses its old tokens.
+// fresh documents leaves search_words and search_docs exactly as the
+// ordinary path does (tokens repeated, quoted, or repeated more often than
+// a tsvector keeps), registers a kind it has not seen, keeps the last of a
+// document given twice, and that a fresh document re-indexed later loses
+// its old tokens.
 func TestPostgresIndexNewWritesTheSameWords(t *testing.T) {
 	if !slices.Contains(dbtest.Engines(), db.Postgres) {
 		t.Skip("RAPPORT_TEST_POSTGRES not set")
@@ -90,9 +92,18 @@ func TestPostgresIndexNewWritesTheSameWords(t *testing.T) {
 		}
 		return s
 	}
+	stored := func(ref string) string {
+		t.Helper()
+		var s string
+		err := d.R.QueryRowContext(ctx, `SELECT kind || '|' || title || '|' || subtitle || '|' || words::text FROM search_docs WHERE ref_id = $1`, ref).Scan(&s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
 	doc := func(id string) Doc {
 		return Doc{Kind: "gadget", ID: id, Title: "Zyra Quill", Subtitle: "zyra@quill.example",
-			Terms: []string{"zyra@quill.example", "+44 20 7946 0958"}}
+			Terms: []string{"zyra@quill.example", "+44 20 7946 0958", `O'Brien back\\slash`, strings.Repeat("echo ", 300)}}
 	}
 	plain, fresh := id.New(), id.New()
 	first := doc(fresh)
@@ -107,6 +118,9 @@ func TestPostgresIndexNewWritesTheSameWords(t *testing.T) {
 	got, want := words(fresh), words(plain)
 	if want == "" || got != want {
 		t.Fatalf("IndexNew wrote %q, Index wrote %q", got, want)
+	}
+	if got, want := stored(fresh), stored(plain); got != want {
+		t.Fatalf("IndexNew stored\n%s\nIndex stored\n%s", got, want)
 	}
 	renamed := doc(fresh)
 	renamed.Title, renamed.Subtitle, renamed.Terms = "Zyra Bell", "", nil

@@ -226,7 +226,7 @@ func tsVector(kind string, tokens []string) string {
 		}
 		b.WriteString(tsLexeme(kind, t))
 		b.WriteByte(':')
-		b.WriteString(strconv.Itoa(min(i+1, 16383))) // PostgreSQL's largest position
+		b.WriteString(strconv.Itoa(min(i+1, maxPosition)))
 	}
 	return b.String()
 }

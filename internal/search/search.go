@@ -128,7 +128,7 @@ func Index(ctx context.Context, q db.Querier, engine db.Engine, doc Doc) error {
 	var err error
 	switch engine {
 	case db.SQLite:
-		err = indexSQLite(ctx, q, []Doc{doc})
+		err = indexSQLite(ctx, q, []Doc{doc}, false)
 	case db.Postgres:
 		err = indexPostgres(ctx, q, []Doc{doc}, nil)
 	default:
@@ -167,7 +167,7 @@ func indexMany(ctx context.Context, q db.Querier, engine db.Engine, docs []Doc, 
 	var err error
 	switch engine {
 	case db.SQLite:
-		err = indexSQLite(ctx, q, docs)
+		err = indexSQLite(ctx, q, docs, fresh != nil)
 	case db.Postgres:
 		err = indexPostgres(ctx, q, docs, fresh)
 	default:

@@ -65,6 +65,24 @@ func load(t *testing.T, d *db.DB, fixtures []fixture) map[string]string {
 	return names
 }
 
+// loadNew indexes fixtures as records created in one transaction
+// (IndexNew) and returns name by ID.
+func loadNew(t *testing.T, d *db.DB, fixtures []fixture) map[string]string {
+	t.Helper()
+	names := map[string]string{}
+	docs := make([]search.Doc, len(fixtures))
+	for i, f := range fixtures {
+		f.doc.ID = id.New()
+		names[f.doc.ID] = f.name
+		docs[i] = f.doc
+	}
+	err := d.WithTx(context.Background(), func(tx *db.Tx) error { return search.IndexNew(context.Background(), tx, docs) })
+	if err != nil {
+		t.Fatalf("load new: %v", err)
+	}
+	return names
+}
+
 // found runs a query and returns the sorted fixture names of its hits.
 func found(t *testing.T, d *db.DB, names map[string]string, text string, opts search.Options) []string {
 	t.Helper()
@@ -150,12 +168,49 @@ func TestQueryFinds(t *testing.T) {
 		{"   ", nil},
 		{"@.-+", nil},
 	}
+	loaders := map[string]func(*testing.T, *db.DB, []fixture) map[string]string{"Index": load, "IndexNew": loadNew}
+	for name, loader := range loaders {
+		t.Run(name, func(t *testing.T) {
+			dbtest.Run(t, func(t *testing.T, d *db.DB) {
+				names := loader(t, d, people)
+				for _, c := range cases {
+					if got := found(t, d, names, c.text, search.Options{}); !slices.Equal(got, c.want) {
+						t.Errorf("Query(%q) found %v, want %v", c.text, got, c.want)
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestIndexNewRefusesIndexedRecords checks that IndexNew, which takes
+// every document for a record new to the index, fails on one already
+// there instead of indexing it twice, and that the failed transaction
+// leaves the first entry as it was.
+func TestIndexNewRefusesIndexedRecords(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		names := load(t, d, people)
-		for _, c := range cases {
-			if got := found(t, d, names, c.text, search.Options{}); !slices.Equal(got, c.want) {
-				t.Errorf("Query(%q) found %v, want %v", c.text, got, c.want)
-			}
+		ctx := context.Background()
+		names := loadNew(t, d, people[:1])
+		var anna string
+		for ref := range names {
+			anna = ref
+		}
+		again := people[0].doc
+		again.ID, again.Title = anna, "Anna Jones"
+		other := people[1].doc
+		other.ID = id.New()
+		err := d.WithTx(ctx, func(tx *db.Tx) error { return search.IndexNew(ctx, tx, []search.Doc{other, again}) })
+		if err == nil {
+			t.Fatal("IndexNew of an indexed record succeeded")
+		}
+		if got := found(t, d, names, "anna smith", search.Options{}); !slices.Equal(got, []string{"anna"}) {
+			t.Errorf("after the failed IndexNew, anna smith found %v", got)
+		}
+		if got := found(t, d, names, "jones", search.Options{}); got != nil {
+			t.Errorf("after the failed IndexNew, jones found %v", got)
+		}
+		if got := found(t, d, names, "annabel", search.Options{}); got != nil {
+			t.Errorf("the failed IndexNew left annabel: %v", got)
 		}
 	})
 }

@@ -44,6 +44,10 @@ LIMIT $`
 const insertFTSSQLite = `INSERT OR REPLACE INTO search_fts (rowid, words)
 SELECT value ->> 0, value ->> 1 FROM json_each($1)`
 
+// insertFreshFTSSQLite is insertFTSSQLite for documents new to the index.
+const insertFreshFTSSQLite = `INSERT INTO search_fts (rowid, words)
+SELECT value ->> 0, value ->> 1 FROM json_each($1)`
+
 // batchSQLite bounds the documents whose tokens go in one statement.
 const batchSQLite = 1000
 
@@ -56,13 +60,20 @@ SELECT $2 + j.key + 1, $1, j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json
 ON CONFLICT (kind, ref_id) DO UPDATE SET title = excluded.title, subtitle = excluded.subtitle
 RETURNING ref_id, doc`
 
+// insertDocsSQLite is upsertDocsSQLite for documents new to the index:
+// the numbers are known to the caller.
+const insertDocsSQLite = `INSERT INTO search_docs (doc, kind, ref_id, title, subtitle)
+SELECT $2 + j.key + 1, $1, j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each($3) j`
+
 // topDocSQLite reads a kind's code and highest document number (a
 // reverse seek on the primary key).
 const topDocSQLite = `SELECT k.code, (SELECT doc FROM search_docs
     WHERE doc > k.code << 40 AND doc < (k.code + 1) << 40 ORDER BY doc DESC LIMIT 1)
 FROM search_kinds k WHERE k.name = $1`
 
-func indexSQLite(ctx context.Context, q db.Querier, docs []Doc) error {
+// indexSQLite indexes docs; fresh says they belong to records created in
+// the same transaction, so none is in the index yet.
+func indexSQLite(ctx context.Context, q db.Querier, docs []Doc, fresh bool) error {
 	docs = lastOfEach(docs)
 	var kinds []string
 	byKind := map[string][]Doc{}
@@ -78,7 +89,7 @@ func indexSQLite(ctx context.Context, q db.Querier, docs []Doc) error {
 		}
 		for list := byKind[k]; len(list) > 0; {
 			n := min(len(list), batchSQLite)
-			if err := indexChunkSQLite(ctx, q, k, list[:n]); err != nil {
+			if err := indexChunkSQLite(ctx, q, k, list[:n], fresh); err != nil {
 				return err
 			}
 			list = list[n:]
@@ -88,7 +99,9 @@ func indexSQLite(ctx context.Context, q db.Querier, docs []Doc) error {
 }
 
 // indexChunkSQLite indexes documents of one kind with two statements.
-func indexChunkSQLite(ctx context.Context, q db.Querier, kind string, docs []Doc) error {
+// Fresh documents are numbered here and inserted plainly: no old number
+// to keep, no old tokens to replace.
+func indexChunkSQLite(ctx context.Context, q db.Querier, kind string, docs []Doc, fresh bool) error {
 	var code int64
 	var top sql.NullInt64
 	if err := q.QueryRowContext(ctx, topDocSQLite, kind).Scan(&code, &top); err != nil {
@@ -106,22 +119,15 @@ func indexChunkSQLite(ctx context.Context, q db.Querier, kind string, docs []Doc
 	if err != nil {
 		return err
 	}
-	rows, err := q.QueryContext(ctx, upsertDocsSQLite, kind, base, string(b))
-	if err != nil {
-		return err
-	}
 	numbers := make(map[string]int64, len(docs))
-	for rows.Next() {
-		var ref string
-		var doc int64
-		if err := rows.Scan(&ref, &doc); err != nil {
-			rows.Close()
+	if fresh {
+		if _, err := q.ExecContext(ctx, insertDocsSQLite, kind, base, string(b)); err != nil {
 			return err
 		}
-		numbers[ref] = doc
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		for i, d := range docs {
+			numbers[d.ID] = base + int64(i) + 1
+		}
+	} else if err := upsertDocs(ctx, q, kind, base, b, numbers); err != nil {
 		return err
 	}
 	words := make([][2]any, len(docs))
@@ -135,8 +141,31 @@ func indexChunkSQLite(ctx context.Context, q db.Querier, kind string, docs []Doc
 	if b, err = json.Marshal(words); err != nil {
 		return err
 	}
-	_, err = q.ExecContext(ctx, insertFTSSQLite, string(b))
+	insert := insertFTSSQLite
+	if fresh {
+		insert = insertFreshFTSSQLite
+	}
+	_, err = q.ExecContext(ctx, insert, string(b))
 	return err
+}
+
+// upsertDocs numbers docs (the JSON array b) from base, keeping the
+// numbers of those already indexed, into numbers.
+func upsertDocs(ctx context.Context, q db.Querier, kind string, base int64, b []byte, numbers map[string]int64) error {
+	rows, err := q.QueryContext(ctx, upsertDocsSQLite, kind, base, string(b))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ref string
+		var doc int64
+		if err := rows.Scan(&ref, &doc); err != nil {
+			return err
+		}
+		numbers[ref] = doc
+	}
+	return rows.Err()
 }
 
 func removeSQLite(ctx context.Context, q db.Querier, kind, recordID string) error {

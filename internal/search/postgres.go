@@ -3,6 +3,7 @@ package search
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -149,10 +150,14 @@ func indexFreshPostgres(ctx context.Context, tx *db.Tx, docs []Doc) error {
 	rows := make([][]any, 0, len(docs))
 	var words []freshWord
 	for _, d := range docs {
+		code, ok := codes[d.Kind]
+		if !ok {
+			return fmt.Errorf("kind %s: not registered", d.Kind)
+		}
 		tokens, titled := titledWords(d)
 		rows = append(rows, []any{d.Kind, d.ID, d.Title, d.Subtitle, tsVectorValue(d.Kind, tokens)})
 		for _, t := range rankedWords(tokens, titled) {
-			words = append(words, freshWord{code: codes[d.Kind], word: t.word, rank: t.rank, ref: d.ID})
+			words = append(words, freshWord{code: code, word: t.word, rank: t.rank, ref: d.ID})
 		}
 	}
 	if err := db.Insert(ctx, tx, "search_docs", []string{"kind", "ref_id", "title", "subtitle", "words"}, rows); err != nil {
@@ -273,7 +278,8 @@ func rankedWords(tokens []string, titleWords int) []rankedWord {
 }
 
 // lastOfEach drops all but the last document of each kind and ID: one
-// INSERT ... ON CONFLICT DO UPDATE may not touch a row twice.
+// INSERT ... ON CONFLICT DO UPDATE may not touch a row twice, and the
+// plain inserts and COPY of new documents would fail on the second.
 func lastOfEach(docs []Doc) []Doc {
 	type key struct{ kind, id string }
 	last := make(map[key]int, len(docs))
@@ -460,11 +466,13 @@ func sortRanges(ctx context.Context, q db.Querier, code int64, ranges []wordRang
 	return out, rows.Err()
 }
 
-// tsVectorValue is tsVector in the binary form COPY sends: PostgreSQL
-// takes it as is, so it is built the way the server stores a tsvector,
-// lexemes sorted by their bytes, each once, with its positions ascending,
-// duplicate-free and at most maxLexemePositions of them, as the text form
-// would have been folded.
+// tsVectorValue is tsVector in the binary form COPY sends. PostgreSQL
+// sorts binary input but, unlike the text form, does not merge a lexeme
+// given twice (it would be stored twice), and it refuses positions out of
+// order or more than maxLexemePositions of them. So the value is built as
+// the server folds the text form: lexemes sorted by their bytes, each
+// once, with its positions ascending, duplicate-free and at most
+// maxLexemePositions of them (the first ones).
 func tsVectorValue(kind string, tokens []string) pgtype.TSVector {
 	at := make(map[string]int, len(tokens))
 	var lexemes []pgtype.TSVectorLexeme

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -130,4 +131,80 @@ func TestPostgresIndexNewWritesTheSameWords(t *testing.T) {
 	if got := words(fresh); got != "gadget:bell:0 gadget:zyra:0" {
 		t.Errorf("after re-indexing the fresh document, search_words = %q", got)
 	}
+}
+
+// TestTSVectorValueMatchesTheTextForm sends random token lists both ways,
+// as tsVectorValue's binary form by COPY and as tsVector's text literal,
+// and requires the server to store the same bytes: repeated tokens,
+// tokens that are prefixes of others, several scripts, a token repeated
+// past the positions a lexeme keeps, and no tokens at all.
+func TestTSVectorValueMatchesTheTextForm(t *testing.T) {
+	if !slices.Contains(dbtest.Engines(), db.Postgres) {
+		t.Skip("RAPPORT_TEST_POSTGRES not set")
+	}
+	ctx := context.Background()
+	d := dbtest.Open(t, db.Postgres)
+	vocabulary := []string{"a", "ab", "abc", "b", "zyra", "zy", "o'brien", `back\slash`, "müller", "mu", "дмитрий", "李小龙", "42", "4915123456", "é", "e"}
+	rng := rand.New(rand.NewPCG(7, 11))
+	lists := [][]string{nil, slices.Repeat([]string{"echo"}, 300)}
+	for range 300 {
+		n := rng.IntN(40)
+		if rng.IntN(10) == 0 {
+			n = maxDocTokens
+		}
+		var tokens []string
+		for range n {
+			tokens = append(tokens, vocabulary[rng.IntN(len(vocabulary))])
+		}
+		lists = append(lists, tokens)
+	}
+	err := d.WithTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE tsv_check (n int, binary_form tsvector, text_form tsvector) ON COMMIT DROP`); err != nil {
+			return err
+		}
+		rows := make([][]any, len(lists))
+		for i, tokens := range lists {
+			rows[i] = []any{int32(i), tsVectorValue("contact", tokens), tsVector("contact", tokens)}
+		}
+		if err := db.Insert(ctx, tx, "tsv_check", []string{"n", "binary_form"}, dropLast(rows)); err != nil {
+			return err
+		}
+		for i, r := range rows {
+			if _, err := tx.ExecContext(ctx, `UPDATE tsv_check SET text_form = $2::tsvector WHERE n = $1`, i, r[2]); err != nil {
+				return err
+			}
+		}
+		var bad []int
+		q, err := tx.QueryContext(ctx, `SELECT n FROM tsv_check WHERE tsvectorsend(binary_form) <> tsvectorsend(text_form) ORDER BY n`)
+		if err != nil {
+			return err
+		}
+		defer q.Close()
+		for q.Next() {
+			var n int
+			if err := q.Scan(&n); err != nil {
+				return err
+			}
+			bad = append(bad, n)
+		}
+		if err := q.Err(); err != nil {
+			return err
+		}
+		for _, n := range bad[:min(len(bad), 3)] {
+			t.Errorf("tokens %q: binary and text forms differ", lists[n])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dropLast returns rows without their last column.
+func dropLast(rows [][]any) [][]any {
+	out := make([][]any, len(rows))
+	for i, r := range rows {
+		out[i] = r[:len(r)-1]
+	}
+	return out
 }

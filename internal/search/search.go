@@ -150,8 +150,9 @@ func IndexBatch(ctx context.Context, q db.Querier, engine db.Engine, docs []Doc)
 
 // IndexNew indexes the documents of records created in tx, as IndexBatch
 // does, for imports and demo data. None of them may be in the index yet
-// (a record's ID is new with it), which lets PostgreSQL skip looking for
-// old tokens and write the new ones by COPY.
+// (a record's ID is new with it): on both engines the documents are then
+// written without looking for old ones (PostgreSQL by COPY), and one that
+// is already indexed makes IndexNew fail instead of replacing it.
 func IndexNew(ctx context.Context, tx *db.Tx, docs []Doc) error {
 	return indexMany(ctx, tx, tx.Engine, docs, tx)
 }

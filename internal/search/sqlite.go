@@ -119,22 +119,23 @@ func indexChunkSQLite(ctx context.Context, q db.Querier, kind string, docs []Doc
 	if err != nil {
 		return err
 	}
-	numbers := make(map[string]int64, len(docs))
+	// A fresh document i is number base+i+1; others keep theirs.
+	var numbers map[string]int64
 	if fresh {
 		if _, err := q.ExecContext(ctx, insertDocsSQLite, kind, base, string(b)); err != nil {
 			return err
 		}
-		for i, d := range docs {
-			numbers[d.ID] = base + int64(i) + 1
-		}
-	} else if err := upsertDocs(ctx, q, kind, base, b, numbers); err != nil {
+	} else if numbers, err = upsertDocs(ctx, q, kind, base, b); err != nil {
 		return err
 	}
 	words := make([][2]any, len(docs))
 	for i, d := range docs {
-		doc, ok := numbers[d.ID]
-		if !ok {
-			return fmt.Errorf("%s %s: no document number", d.Kind, d.ID)
+		doc := base + int64(i) + 1
+		if !fresh {
+			var ok bool
+			if doc, ok = numbers[d.ID]; !ok {
+				return fmt.Errorf("%s %s: no document number", d.Kind, d.ID)
+			}
 		}
 		words[i] = [2]any{doc, strings.Join(docWords(d), " ")}
 	}
@@ -150,22 +151,23 @@ func indexChunkSQLite(ctx context.Context, q db.Querier, kind string, docs []Doc
 }
 
 // upsertDocs numbers docs (the JSON array b) from base, keeping the
-// numbers of those already indexed, into numbers.
-func upsertDocs(ctx context.Context, q db.Querier, kind string, base int64, b []byte, numbers map[string]int64) error {
+// numbers of those already indexed, and returns the number of each ID.
+func upsertDocs(ctx context.Context, q db.Querier, kind string, base int64, b []byte) (map[string]int64, error) {
 	rows, err := q.QueryContext(ctx, upsertDocsSQLite, kind, base, string(b))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	numbers := map[string]int64{}
 	for rows.Next() {
 		var ref string
 		var doc int64
 		if err := rows.Scan(&ref, &doc); err != nil {
-			return err
+			return nil, err
 		}
 		numbers[ref] = doc
 	}
-	return rows.Err()
+	return numbers, rows.Err()
 }
 
 func removeSQLite(ctx context.Context, q db.Querier, kind, recordID string) error {

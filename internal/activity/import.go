@@ -2,6 +2,8 @@ package activity
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/rapportcrm/rapport/internal/access"
@@ -12,7 +14,9 @@ import (
 
 // NoteTx adds a note to a contact (and its company) inside tx, the
 // transaction of an import that has just created or matched the contact
-// and checked it may. The note obeys the same rules as one typed in.
+// and checked it may. The note obeys the same rules as one typed in. A
+// contact that already has the same note keeps it, and NoteTx returns its
+// ID without adding another.
 func (s *Service) NoteTx(ctx context.Context, tx *db.Tx, contactID, companyID, body string) (Activity, error) {
 	actor, err := access.Check(ctx, access.Activities, access.Create)
 	if err != nil {
@@ -26,6 +30,18 @@ func (s *Service) NoteTx(ctx context.Context, tx *db.Tx, contactID, companyID, b
 	Input{Kind: &kind, Body: &body}.apply(&a, &v, now)
 	if err := v.Err(); err != nil {
 		return a, err
+	}
+	if contactID != "" {
+		// The same file imported again (updating its contacts) does not
+		// add the same note twice.
+		err := tx.QueryRowContext(ctx, `SELECT id FROM activities WHERE contact_id = $1 AND kind = $2 AND body = $3 LIMIT 1`,
+			contactID, Note, a.Body).Scan(&a.ID)
+		if err == nil {
+			return a, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return a, fmt.Errorf("activity: note: %w", err)
+		}
 	}
 	a.ID = id.New()
 	if err := insert(ctx, tx, a); err != nil {

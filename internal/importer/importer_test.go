@@ -408,3 +408,25 @@ func TestDryRunCountsAcrossBatches(t *testing.T) {
 		}
 	})
 }
+
+// TestImportingTwiceAddsNotesOnce imports a file with notes, then the
+// same file again over the contacts it created: each contact keeps one
+// copy of its note.
+func TestImportingTwiceAddsNotesOnce(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		body := "Email,First name,Notes\n" +
+			"ada@example.com,Ada,\"Met at the conference\nwants a demo\"\n" +
+			"grace@example.com,Grace,Call back in May\n"
+		for _, mode := range []contact.ImportMode{contact.ImportFill, contact.ImportOverwrite, contact.ImportOverwrite} {
+			e.run(e.ctx, importer.Contacts, "notes.csv", body, mode, false)
+		}
+		var notes, contacts int
+		if err := d.R.QueryRowContext(e.ctx, `SELECT count(*), count(DISTINCT contact_id) FROM activities WHERE kind = 'note'`).Scan(&notes, &contacts); err != nil {
+			t.Fatal(err)
+		}
+		if notes != 2 || contacts != 2 {
+			t.Errorf("after importing the file three times: %d notes on %d contacts, want one note on each of 2", notes, contacts)
+		}
+	})
+}

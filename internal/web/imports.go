@@ -398,7 +398,12 @@ func importLiveOf(im importer.Import) importLive {
 		return importLive{ID: im.ID, Undo: true, Percent: im.Undo.Percent(), N: importCountsOf(im),
 			StatusLabel: importStatusLabel(im)}
 	}
-	return importLive{ID: im.ID, Finished: im.Finished(), DryRun: im.DryRun, Percent: im.Percent(),
+	percent := im.Percent()
+	if im.Status == importer.Undone {
+		// The bar tells how far the undo went, as it did while it ran.
+		percent = im.Undo.Percent()
+	}
+	return importLive{ID: im.ID, Finished: im.Finished(), DryRun: im.DryRun, Percent: percent,
 		RowsPerSecond: int(im.RowsPerSecond() + 0.5), N: importCountsOf(im), StatusLabel: importStatusLabel(im), Error: im.Error}
 }
 
@@ -590,7 +595,8 @@ func importFieldLabel(fields []importer.Field, mapped, header string) string {
 
 // importConfigure serves POST /imports/{id}: the mapping step's form.
 // Its action is "format" (read the file again with another encoding or
-// delimiter), "dry" (check the whole file) or "run".
+// delimiter), "save" (keep the choices and show the preview again, what
+// Enter does), "dry" (check the whole file) or "run".
 func (s *Server) importConfigure(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if !s.parseForm(w, r) {
@@ -644,7 +650,7 @@ func (s *Server) importConfigure(w http.ResponseWriter, r *http.Request) {
 		}
 		http.Redirect(w, r, "/imports/"+id, http.StatusSeeOther)
 	default:
-		msg := "Settings saved."
+		msg := "Saved. The preview shows the first rows with these columns."
 		if action == "format" {
 			msg = "The file was read again as " + importEncodingLabel(im.Encoding) + ", " + importDelimiterLabel(im.Delimiter) + "."
 		}

@@ -339,7 +339,8 @@ func TestImportWizard(t *testing.T) {
 		e.post("/imports/"+id+"/undo", nil).expect(t, 303, "/imports/"+id)
 		e.wait(id)
 		undo := e.get("/imports/" + id)
-		undo.expect(t, 200, "", "Undone:", "2 records removed", "1 record was left alone", `href="/contacts/`+grace+`"`, "after the import")
+		undo.expect(t, 200, "", "Undone:", "2 records removed", "1 record was left alone", `href="/contacts/`+grace+`"`, "after the import",
+			"Undone: 100%", `value="100"`)
 		if n := e.countContacts(); n != 1 {
 			t.Errorf("%d contacts after undo, want 1 (Grace)", n)
 		}
@@ -439,6 +440,28 @@ func TestImportMappingErrors(t *testing.T) {
 		again.expect(t, 200, "", "read again as Windows-1252", "3 columns")
 		if sel := impSelected(again.body); sel["encoding"] != "windows-1252" {
 			t.Errorf("encoding after the change: %q", sel["encoding"])
+		}
+
+		// Enter presses the form's first submit button: it keeps every
+		// choice and shows the preview with them, as "Update the preview"
+		// does.
+		form := again.body[strings.Index(again.body, "data-import-form"):]
+		if i := strings.Index(form, `name="action"`); i < 0 || !strings.HasPrefix(form[i:], `name="action" value="save"`) {
+			t.Errorf("the mapping form's first button is not the save action: %.120q", form[max(i, 0):])
+		}
+		again.expect(t, 200, "", "Update the preview")
+		save := url.Values{"action": {"save"}, "columns": {"3"}, "encoding": {"windows-1252"}, "delimiter": {"comma"}, "mode": {"overwrite"},
+			"mapping[0]": {"last_name"}, "mapping[1]": {"first_name"}, "mapping[2]": {""}}
+		e.post("/imports/"+id, save).expect(t, 303, "/imports/"+id)
+		saved := e.get("/imports/" + id)
+		saved.expect(t, 200, "", "The preview shows the first rows with these columns", `<input type="radio" name="mode" value="overwrite" checked>`)
+		if sel := impSelected(saved.body); sel["mapping[0]"] != "last_name" || sel["mapping[1]"] != "first_name" || sel["mapping[2]"] != "" {
+			t.Errorf("after saving, the mapping is %v", sel)
+		}
+		head := saved.body[strings.Index(saved.body, "import-preview-table"):]
+		head = head[:strings.Index(head, "</thead>")]
+		if !strings.Contains(head, "Last name") || strings.Contains(head, "Notiz") {
+			t.Errorf("the preview's columns do not follow the saved mapping: %q", head)
 		}
 
 		if im, _ := e.imp.Get(e.ctx, id); im.Status != importer.Uploaded {

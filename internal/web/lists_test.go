@@ -181,8 +181,8 @@ func TestListDefaultPage(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		e := newListEnv(t, d)
 		e.do(newClient(), "GET", "/contacts", nil, nil).expect(t, 303, "/login?next=%2Fcontacts")
-		e.get("/contacts").expect(t, 200, "", "No contacts yet", `href="/contacts/new"`, "Add your first contact", `href="/contacts/duplicates"`)
-		e.get("/companies").expect(t, 200, "", "No companies yet", `href="/companies/new"`, "Add your first company")
+		e.get("/contacts").expect(t, 200, "", "No contacts yet", `href="/contacts/new"`, "Add your first contact", `href="/imports/new?object=contact"`, "Import contacts from a file", `href="/contacts/duplicates"`)
+		e.get("/companies").expect(t, 200, "", "No companies yet", `href="/companies/new"`, "Add your first company", "Import companies from a file")
 
 		acme, err := e.companies.Create(e.ctx, company.Input{Name: fixture.Ptr("Acme"), Domain: fixture.Ptr("acme.example"),
 			Industry: fixture.Ptr("Anvils"), Size: fixture.Ptr("11-50"), OwnerID: fixture.Ptr(e.olga.ID), Tags: &[]string{"key"}})

@@ -223,7 +223,11 @@ func cleanPhones(v *apperr.Validation, in []PhoneInput, region string) []Phone {
 		}
 		e164, err := phone.Normalise(raw, region)
 		if err != nil {
-			v.Add(field, fmt.Sprintf("%q is not a phone number; include the country code, e.g. +44 20 7946 0958.", raw))
+			if strings.HasPrefix(raw, "+") {
+				v.Add(field, fmt.Sprintf("%q is not a phone number in use for its country code; check the digits.", raw))
+			} else {
+				v.Add(field, fmt.Sprintf("%q is not a phone number; include the country code, e.g. +44 20 7946 0958.", raw))
+			}
 			continue
 		}
 		if slices.ContainsFunc(out, func(o Phone) bool { return o.E164 == e164 }) {

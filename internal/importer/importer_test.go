@@ -430,3 +430,25 @@ func TestImportingTwiceAddsNotesOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestReasonNamesTheField(t *testing.T) {
+	cases := []struct {
+		field, message, want string
+	}{
+		{"job_title", "Use a single line.", "Job title: Use a single line."},
+		{"company", "Use a single line.", "Company: Use a single line."},
+		{"phones[0]", `"+972 52 123 4567" is not a phone number in use for its country code; check the digits.`,
+			`"+972 52 123 4567" is not a phone number in use for its country code; check the digits.`},
+		{"phones[1].label", "Use a single line.", "Phone: Use a single line."},
+		{"emails[1].address", `"x@" is not an email address like name@example.com.`, `"x@" is not an email address like name@example.com.`},
+		{"first_name", "Use at most 100 characters.", "First name: Use at most 100 characters."},
+		{"birthday", "The birthday cannot be in the future.", "The birthday cannot be in the future."},
+		{"row", "The row has 12 columns; the header has 9.", "The row has 12 columns; the header has 9."},
+		{"", "Something went wrong.", "Something went wrong."},
+	}
+	for _, c := range cases {
+		if got := importer.Reason(apperr.FieldError{Field: c.field, Message: c.message}); got != c.want {
+			t.Errorf("Reason(%s, %q) = %q, want %q", c.field, c.message, got, c.want)
+		}
+	}
+}

@@ -51,7 +51,7 @@ func (s *Service) ErrorReport(ctx context.Context, importID string, w io.Writer)
 		}
 		var reasons []string
 		for _, f := range fields {
-			reasons = append(reasons, f.Message)
+			reasons = append(reasons, Reason(f))
 		}
 		cw.Write(append(rec[:len(header)], fmt.Sprint(line), strings.Join(reasons, " ")))
 		n++
@@ -61,4 +61,33 @@ func (s *Service) ErrorReport(ctx context.Context, importID string, w io.Writer)
 		return n, err
 	}
 	return n, cw.Error()
+}
+
+// Reason is what a rejected row's problem says to a person reading the
+// preview or the rejected rows: the message, after the name of the field
+// it is about ("Job title: Use a single line.") unless the message names
+// it already or is about the whole row.
+func Reason(f apperr.FieldError) string {
+	base := f.Field
+	if i := strings.IndexAny(base, "[."); i >= 0 {
+		base = base[:i]
+	}
+	label, ok := reasonLabels[base]
+	if !ok {
+		label = strings.ReplaceAll(base, "_", " ")
+		if label != "" {
+			label = strings.ToUpper(label[:1]) + label[1:]
+		}
+	}
+	if label == "" || strings.Contains(strings.ToLower(f.Message), strings.ToLower(label)) {
+		return f.Message
+	}
+	return label + ": " + f.Message
+}
+
+// reasonLabels names the fields whose names are not their labels; "" for
+// problems of the whole row.
+var reasonLabels = map[string]string{
+	"row": "", "mapping": "", "emails": "Email", "phones": "Phone", "companies": "Company",
+	"custom": "Custom field", "lifecycle_stage": "Lifecycle stage",
 }

@@ -376,7 +376,13 @@ func (r *runner) contact(ctx context.Context, tx *db.Tx, im Import, it item, src
 	if companyName != "" {
 		cid, err := r.companyFor(ctx, tx, companyName, src, companies)
 		if pv := apperr.AsValidation(err); pv != nil {
-			res.outcome, res.problem = contact.Rejected, pv
+			// The company's own field names ("name") would not say it is
+			// the company that is wrong.
+			about := &apperr.Validation{Conflict: pv.Conflict}
+			for _, f := range pv.Fields {
+				about.Add("company", f.Message)
+			}
+			res.outcome, res.problem = contact.Rejected, about
 			return in, false, nil
 		}
 		if err != nil {

@@ -544,7 +544,7 @@ func (s *Server) importMapping(ctx context.Context, v *importView) error {
 	for n, row := range sample {
 		pr := importPreviewRow{Line: rows[n].Line, Outcome: rows[n].Outcome}
 		for _, p := range rows[n].Problems {
-			pr.Problems = append(pr.Problems, p.Message)
+			pr.Problems = append(pr.Problems, importer.Reason(p))
 		}
 		for _, i := range previewCols {
 			val := ""

@@ -145,6 +145,7 @@ func TestContactCreate(t *testing.T) {
 		}{
 			{"bad email", "email", "ada@", `"ada@" is not an email address`},
 			{"bad phone", "phone", "12", `"12" is not a phone number`},
+			{"bad phone with its country code", "phone", "+972 52 123 4567", `"+972 52 123 4567" is not a phone number in use for its country code; check the digits.`},
 			{"bad birthday", "birthday", "10/12/1815", "Enter the birthday as YYYY-MM-DD."},
 			{"future birthday", "birthday", "2999-01-01", "The birthday cannot be in the future."},
 			{"custom number", "custom.seats", "a dozen", "Enter a number"},

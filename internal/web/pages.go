@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/rapportcrm/rapport/internal/access"
 	"github.com/rapportcrm/rapport/internal/user"
 )
 
@@ -59,7 +60,11 @@ func (s *Server) page(r *http.Request, title string) page {
 	return p
 }
 
-type homeView struct{ page }
+type homeView struct {
+	page
+	// CanInvite is whether the user may invite people (Settings → Users).
+	CanInvite bool
+}
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if _, ok := currentUser(r); !ok {
@@ -68,7 +73,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.render(w, r, http.StatusOK, "home", homeView{s.page(r, "Home")})
+	s.render(w, r, http.StatusOK, "home", homeView{s.page(r, "Home"), allowed(r, access.Users, access.Create)})
 }
 
 type soonView struct {

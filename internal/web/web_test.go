@@ -167,7 +167,9 @@ func TestSetup(t *testing.T) {
 		}
 
 		s.post("/setup", owner).expect(t, 303, "/")
-		s.get("/").expect(t, 200, "", "Good to see you, Olga Owner", "Your owner account is ready")
+		s.get("/").expect(t, 200, "", "Good to see you, Olga Owner", "Your owner account is ready", "Getting started",
+			`href="/imports/new?object=contact"`, `href="/settings/users"`)
+
 		// The flash is shown once.
 		if r := s.get("/"); strings.Contains(r.body, "Your owner account is ready") {
 			t.Error("flash shown twice")
@@ -378,4 +380,18 @@ func TestPagesAndMetrics(t *testing.T) {
 	m := s.get("/metrics")
 	m.expect(t, 200, "", `rapport_http_requests_total{code="200",method="GET",route="GET /{$}"}`,
 		`rapport_http_requests_total{code="404",method="GET",route="/"}`, "rapport_http_request_duration_seconds_bucket")
+}
+
+// The home page sends only those who may invite people to Settings → Users.
+func TestHomeInviteLinkFollowsRole(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		s := signedIn(t, d)
+		s.get("/").expect(t, 200, "", "Getting started", `href="/settings/users"`)
+		member := signedInAs(t, s, "member")
+		r := s.do(member, "GET", "/", nil, nil)
+		r.expect(t, 200, "", "Getting started", `href="/contacts/new"`)
+		if strings.Contains(r.body, `href="/settings/users"`) {
+			t.Error("a member's home page links to Settings → Users")
+		}
+	})
 }

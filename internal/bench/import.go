@@ -100,10 +100,9 @@ func (e *env) importCSV() error {
 func (e *env) rawInsert(first, end int) error {
 	const batch = 10_000
 	now := db.T(db.Now())
-	n := end
-	for from := first; from < n; from += batch {
+	for from := first; from < end; from += batch {
 		var contacts, emails [][]any
-		for i := from; i < min(n, from+batch); i++ {
+		for i := from; i < min(end, from+batch); i++ {
 			cid := id.New()
 			name := fmt.Sprintf("Raw Person %d", i)
 			addr := fmt.Sprintf("raw%d@bench.example", i)

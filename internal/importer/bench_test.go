@@ -87,10 +87,9 @@ func cpuTime() time.Duration {
 func rawInsert(b *testing.B, d *db.DB, first, end, iter int) {
 	now := db.T(db.Now())
 	ctx := b.Context()
-	n := end
-	for from := first; from < n; from += 10_000 {
+	for from := first; from < end; from += 10_000 {
 		var contacts, emails [][]any
-		for i := from; i < min(n, from+10_000); i++ {
+		for i := from; i < min(end, from+10_000); i++ {
 			cid := id.New()
 			name := fmt.Sprintf("Raw Person %d", i)
 			addr := fmt.Sprintf("raw%d.%d@bench.example", iter, i)

@@ -171,7 +171,7 @@ func (r *runner) rowKeys(it item) []string {
 	var v apperr.Validation
 	in, companyName := r.input(it, &v)
 	keys := r.dryKeys(in)
-	if name := strings.ToLower(strings.TrimSpace(companyName)); name != "" {
+	if name := companyKey(companyName); name != "" {
 		keys = append(keys, "c:"+name)
 	}
 	if in.Tags != nil {

@@ -350,6 +350,10 @@ func (r *runner) company(ctx context.Context, tx *db.Tx, im Import, it item, src
 	return nil
 }
 
+// companyKey is a company name as a batch remembers it, and as the
+// pipeline compares rows (pipeline.go).
+func companyKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
 // contactRow is a row handed to the contact service with the batch.
 type contactRow struct {
 	result int // index in the batch's results
@@ -413,7 +417,7 @@ func (r *runner) input(it item, v *apperr.Validation) (contact.Input, string) {
 // remembering names (lower case) within the batch's transaction in
 // companies.
 func (r *runner) companyFor(ctx context.Context, tx *db.Tx, name string, src contact.ImportSource, companies map[string]string) (string, error) {
-	key := strings.ToLower(strings.TrimSpace(name))
+	key := companyKey(name)
 	if cid, ok := companies[key]; ok {
 		return cid, nil
 	}

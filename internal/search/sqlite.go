@@ -41,11 +41,14 @@ LIMIT $`
 // FTS5 flushes its pending tokens to a new segment whenever a statement of
 // the transaction opens a statement savepoint; one statement per batch
 // keeps that to one flush instead of one per document.
-const insertFTSSQLite = `INSERT OR REPLACE INTO search_fts (rowid, words)
-SELECT value ->> 0, value ->> 1 FROM json_each($1)`
+const insertFTSSQLite = `INSERT OR REPLACE` + ftsRowsSQLite
 
 // insertFreshFTSSQLite is insertFTSSQLite for documents new to the index.
-const insertFreshFTSSQLite = `INSERT INTO search_fts (rowid, words)
+const insertFreshFTSSQLite = `INSERT` + ftsRowsSQLite
+
+// ftsRowsSQLite is the rows both take from the JSON array $1 of
+// [doc, words].
+const ftsRowsSQLite = ` INTO search_fts (rowid, words)
 SELECT value ->> 0, value ->> 1 FROM json_each($1)`
 
 // batchSQLite bounds the documents whose tokens go in one statement.
@@ -55,13 +58,13 @@ const batchSQLite = 1000
 // new ones count up from $2, the kind's highest number, in the order of
 // the JSON array $3 of [ref_id, title, subtitle]; existing ones keep
 // their number.
-const upsertDocsSQLite = `INSERT INTO search_docs (doc, kind, ref_id, title, subtitle)
-SELECT $2 + j.key + 1, $1, j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each($3) j WHERE true
+const upsertDocsSQLite = insertDocsSQLite + ` WHERE true
 ON CONFLICT (kind, ref_id) DO UPDATE SET title = excluded.title, subtitle = excluded.subtitle
 RETURNING ref_id, doc`
 
 // insertDocsSQLite is upsertDocsSQLite for documents new to the index:
-// the numbers are known to the caller.
+// the numbers are known to the caller. (WHERE true above keeps SQLite
+// from reading ON CONFLICT as a join constraint of the SELECT.)
 const insertDocsSQLite = `INSERT INTO search_docs (doc, kind, ref_id, title, subtitle)
 SELECT $2 + j.key + 1, $1, j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each($3) j`
 
